@@ -1,0 +1,81 @@
+// Bundles the extension host code (node/cjs, `vscode` external). `--production` minifies
+// for packaging; development builds carry source maps. `--watch` rebuilds on change.
+// A browser entry for webviews (src/webview-ui) is added next to the node entry when it exists.
+const esbuild = require('esbuild');
+const fs = require('fs');
+const path = require('path');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** Reports build results in the `$esbuild-watch` problem-matcher format. */
+const problemMatcher = {
+  name: 'problem-matcher',
+  setup(build) {
+    build.onStart(() => console.log('[watch] build started'));
+    build.onEnd((result) => {
+      for (const { text, location } of [...result.errors, ...result.warnings]) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      console.log('[watch] build finished');
+    });
+  },
+};
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  logLevel: 'warning',
+  metafile: true,
+  plugins: watch ? [problemMatcher] : [],
+};
+
+const entries = [
+  {
+    ...common,
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: ['vscode'],
+    // axios ships a browser build too; the extension host is Node.
+    mainFields: ['module', 'main'],
+    define: { 'process.env.NODE_ENV': production ? '"production"' : '"development"' },
+  },
+];
+const webviewEntry = 'src/webview-ui/main.ts';
+if (fs.existsSync(webviewEntry)) {
+  entries.push({
+    ...common,
+    entryPoints: [webviewEntry],
+    outfile: 'dist/webview.js',
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+  });
+}
+
+async function main() {
+  fs.rmSync(path.join(__dirname, 'dist'), { recursive: true, force: true, maxRetries: 2 });
+  const contexts = await Promise.all(entries.map((e) => esbuild.context(e)));
+  if (watch) {
+    await Promise.all(contexts.map((c) => c.watch()));
+    return;
+  }
+  const results = await Promise.all(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+  for (const r of results) {
+    for (const [file, out] of Object.entries(r.metafile.outputs)) {
+      if (file.endsWith('.js')) console.log(`${file}: ${(out.bytes / 1024).toFixed(1)} KB`);
+    }
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

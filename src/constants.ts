@@ -1,0 +1,62 @@
+/**
+ * Every id the extension contributes or stores, in one place (DESIGN.md §2). package.json must
+ * agree with this file; `scripts/check-commands.mjs` verifies the command half in `npm test`.
+ */
+
+export const EXTENSION_ID = 'clinicalcoder.clinical-coder';
+export const DISPLAY_NAME = 'Clinical Coder';
+
+export const Commands = {
+  signIn: 'clinicalCoder.auth.signIn',
+  signOut: 'clinicalCoder.auth.signOut',
+  testConnection: 'clinicalCoder.auth.testConnection',
+  setCodifyToken: 'clinicalCoder.auth.setCodifyToken',
+  setHeimKey: 'clinicalCoder.auth.setHeimKey',
+  switchEnvironment: 'clinicalCoder.auth.switchEnvironment',
+  showStatus: 'clinicalCoder.auth.showStatus',
+  refreshConnections: 'clinicalCoder.connections.refresh',
+  showLog: 'clinicalCoder.log.show',
+} as const;
+
+export const Views = {
+  container: 'clinicalCoder',
+  connections: 'clinicalCoder.connections',
+} as const;
+
+/** Context keys used in `when` clauses. */
+export const ContextKeys = {
+  /** true while the active IMO environment has stored, verified credentials. */
+  signedIn: 'clinicalCoder.signedIn',
+  /** name of the active IMO environment. */
+  imoEnvironment: 'clinicalCoder.imoEnvironment',
+  /** "test" | "live" | "none": the mode of the active Heim key. */
+  heimMode: 'clinicalCoder.heimMode',
+  /** true when the OS keyring (SecretStorage) failed; the welcome view explains it. */
+  secretsUnavailable: 'clinicalCoder.secretsUnavailable',
+} as const;
+
+/** The three remote services and the labels coders see for them. */
+export type ServiceId = 'imo' | 'codify' | 'heim';
+export const SERVICE_LABELS: Record<ServiceId, string> = { imo: 'IMO', codify: 'Codify', heim: 'Heim' };
+
+/** Setting keys, relative to the `clinicalCoder` section. */
+export const Settings = {
+  section: 'clinicalCoder',
+  environment: (s: ServiceId) => `${s}.environment`,
+  environments: (s: ServiceId) => `${s}.environments`,
+} as const;
+
+/** What each service keeps in SecretStorage, per environment. */
+export interface SecretKinds {
+  imo: 'clientId' | 'clientSecret' | 'accessToken';
+  codify: 'token';
+  heim: 'apiKey';
+}
+
+/**
+ * The SecretStorage key of one credential. Keys are namespaced by service and environment so
+ * development and production credentials can never be mixed up (documents 002 and 004 insist).
+ */
+export function secretKey<S extends ServiceId>(service: S, environment: string, kind: SecretKinds[S]): string {
+  return `clinicalCoder/${service}/${encodeURIComponent(environment)}/${kind}`;
+}
