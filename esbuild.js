@@ -23,6 +23,20 @@ const problemMatcher = {
   },
 };
 
+/** Resolves `name` to an empty CommonJS object instead of the package. */
+function emptyModule(name) {
+  return {
+    name: `empty-${name}`,
+    setup(build) {
+      build.onResolve({ filter: new RegExp(`^${name}$`) }, () => ({ path: name, namespace: 'empty-module' }));
+      build.onLoad({ filter: /.*/, namespace: 'empty-module' }, () => ({
+        contents: 'module.exports = {};',
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 const common = {
   bundle: true,
   minify: production,
@@ -44,6 +58,11 @@ const entries = [
     external: ['vscode'],
     // axios ships a browser build too; the extension host is Node.
     mainFields: ['module', 'main'],
+    // axios's Node build requires form-data → mime-types → mime-db (a 130 KB table of every MIME
+    // type) only to guess the type of multipart file parts. The extension never sends multipart
+    // bodies, so the table is replaced by an empty one: lookups fall back to
+    // application/octet-stream. Keeps the bundle lean (the .vsix budget is 400 KB of JavaScript).
+    plugins: [...common.plugins, emptyModule('mime-db')],
     define: { 'process.env.NODE_ENV': production ? '"production"' : '"development"' },
   },
 ];

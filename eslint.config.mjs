@@ -7,7 +7,19 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
 const FEATURES = ['auth', 'releases', 'crosswalks', 'codes', 'codify', 'heim'];
-const NODE_BUILTINS = ['fs', 'fs/promises', 'path', 'os', 'child_process', 'http', 'https', 'net', 'crypto', 'stream', 'zlib'];
+const NODE_BUILTINS = [
+  'fs',
+  'fs/promises',
+  'path',
+  'os',
+  'child_process',
+  'http',
+  'https',
+  'net',
+  'crypto',
+  'stream',
+  'zlib',
+];
 const nodeBuiltins = [...NODE_BUILTINS, ...NODE_BUILTINS.map((m) => `node:${m}`)];
 
 /** A restriction on relative imports that reach into `folder` (any depth). */
@@ -28,7 +40,15 @@ const noNode = layer('node', 'Node I/O stays out of this layer.');
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'dist/', 'out/', '.vscode-test/', 'test-results/', 'bench-results/', 'samples/'],
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'out/',
+      '.vscode-test/',
+      'test-results/',
+      'bench-results/',
+      'samples/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -37,16 +57,24 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-syntax': [
-        'error',
-        { selector: 'ExportDefaultDeclaration', message: 'No default exports (DESIGN.md §1).' },
-      ],
       eqeqeq: ['error', 'smart'],
     },
   },
   {
+    files: ['src/**/*.ts', 'sandbox/**/*.ts', 'test/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportDefaultDeclaration', message: 'No default exports (DESIGN.md §1).' },
+      ],
+    },
+  },
+  {
     files: ['src/core/**/*.ts'],
-    rules: rule(['vscode', 'axios', 'axios-retry', ...nodeBuiltins], [noPlatform, noApi, noNode, ...noFeatures]),
+    rules: rule(
+      ['vscode', 'axios', 'axios-retry', ...nodeBuiltins],
+      [noPlatform, noApi, noNode, ...noFeatures],
+    ),
   },
   {
     files: ['src/api/**/*.ts'],
@@ -87,7 +115,10 @@ export default tseslint.config(
   },
   {
     files: ['sandbox/**/*.ts'],
-    rules: rule(['vscode', 'axios'], [layer('src', 'The sandbox is a test double: it shares no code with the extension.')]),
+    rules: rule(
+      ['vscode', 'axios'],
+      [layer('src', 'The sandbox is a test double: it shares no code with the extension.')],
+    ),
   },
   {
     files: ['**/*.js', '**/*.cjs'],

@@ -40,7 +40,10 @@ describe('core/environments', () => {
   });
 
   it('honours an explicit production flag over the name', () => {
-    const { environments } = parseEnvironments({ live: { baseUrl: '', production: false }, x: { production: true } });
+    const { environments } = parseEnvironments({
+      live: { baseUrl: '', production: false },
+      x: { production: true },
+    });
     assert.deepStrictEqual(
       environments.map((e) => e.production),
       [false, true],

@@ -3,10 +3,16 @@ import { ApiError, isApiError, kindForStatus } from '../../../src/core/errors';
 
 describe('core/errors', () => {
   it('maps HTTP statuses to stable kinds', () => {
-    assert.deepStrictEqual(
-      [400, 401, 403, 404, 415, 429, 500, 503].map(kindForStatus),
-      ['badRequest', 'unauthorized', 'forbidden', 'notFound', 'badRequest', 'rateLimited', 'server', 'server'],
-    );
+    assert.deepStrictEqual([400, 401, 403, 404, 415, 429, 500, 503].map(kindForStatus), [
+      'badRequest',
+      'unauthorized',
+      'forbidden',
+      'notFound',
+      'badRequest',
+      'rateLimited',
+      'server',
+      'server',
+    ]);
   });
   it('recognises ApiError by shape', () => {
     const e = new ApiError({ kind: 'timeout', message: 'slow', service: 'IMO' });
