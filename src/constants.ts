@@ -57,6 +57,10 @@ export interface SecretKinds {
  * The SecretStorage key of one credential. Keys are namespaced by service and environment so
  * development and production credentials can never be mixed up (documents 002 and 004 insist).
  */
-export function secretKey<S extends ServiceId>(service: S, environment: string, kind: SecretKinds[S]): string {
+export function secretKey<S extends ServiceId>(
+  service: S,
+  environment: string,
+  kind: SecretKinds[S],
+): string {
   return `clinicalCoder/${service}/${encodeURIComponent(environment)}/${kind}`;
 }

@@ -72,7 +72,10 @@ function isHttpUrl(s: string): boolean {
  * Picks the active environment: the named one when it exists, otherwise undefined (the caller
  * says which name is missing rather than silently using another environment's credentials).
  */
-export function findEnvironment(environments: EnvironmentConfig[], name: string): EnvironmentConfig | undefined {
+export function findEnvironment(
+  environments: EnvironmentConfig[],
+  name: string,
+): EnvironmentConfig | undefined {
   return environments.find((e) => e.name === name);
 }
 
