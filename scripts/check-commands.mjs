@@ -19,14 +19,21 @@ const idByName = new Map([...(block?.[1] ?? '').matchAll(/(\w+):\s*'([^']+)'/g)]
 // registrations: registerCommand(ctx, Commands.x, …), cmd(Commands.x, …) or a literal id
 const registered = new Map();
 const walk = (dir) =>
-  fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
-    d.isDirectory() ? walk(path.join(dir, d.name)) : d.name.endsWith('.ts') ? [path.join(dir, d.name)] : [],
-  );
+  fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((d) =>
+      d.isDirectory() ? walk(path.join(dir, d.name)) : d.name.endsWith('.ts') ? [path.join(dir, d.name)] : [],
+    );
 for (const file of walk(path.join(root, 'src'))) {
   const text = fs.readFileSync(file, 'utf8');
-  for (const m of text.matchAll(/\b(?:registerCommand|cmd)\(\s*(?:\w+\s*,\s*)?(?:Commands\.(\w+)|'(clinicalCoder\.[\w.]+)')/g)) {
+  for (const m of text.matchAll(
+    /\b(?:registerCommand|cmd)\(\s*(?:\w+\s*,\s*)?(?:Commands\.(\w+)|'(clinicalCoder\.[\w.]+)')/g,
+  )) {
     const id = m[1] ? idByName.get(m[1]) : m[2];
-    if (!id) problems.push(`${path.relative(root, file)} registers Commands.${m[1]}, which src/constants.ts does not define`);
+    if (!id)
+      problems.push(
+        `${path.relative(root, file)} registers Commands.${m[1]}, which src/constants.ts does not define`,
+      );
     else registered.set(id, path.relative(root, file));
   }
 }
@@ -38,18 +45,24 @@ for (const [id, c] of contributed) {
   if (!c.icon) problems.push(`${id} lacks an icon`);
 }
 for (const [id, file] of registered) {
-  if (!contributed.has(id)) problems.push(`${id} is registered in ${file} but not contributed in package.json`);
+  if (!contributed.has(id))
+    problems.push(`${id} is registered in ${file} but not contributed in package.json`);
 }
 for (const id of idByName.values()) {
   if (!contributed.has(id)) problems.push(`${id} is in src/constants.ts but not contributed in package.json`);
 }
 const referenced = [
-  ...Object.values(pkg.contributes?.menus ?? {}).flat().map((m) => m.command),
+  ...Object.values(pkg.contributes?.menus ?? {})
+    .flat()
+    .map((m) => m.command),
   ...(pkg.contributes?.keybindings ?? []).map((k) => k.command),
-  ...(pkg.contributes?.viewsWelcome ?? []).flatMap((w) => [...w.contents.matchAll(/\(command:([\w.]+)/g)].map((m) => m[1])),
+  ...(pkg.contributes?.viewsWelcome ?? []).flatMap((w) =>
+    [...w.contents.matchAll(/\(command:([\w.]+)/g)].map((m) => m[1]),
+  ),
 ];
 for (const id of referenced) {
-  if (id && !contributed.has(id)) problems.push(`${id} is used in a menu, keybinding or welcome view but not contributed`);
+  if (id && !contributed.has(id))
+    problems.push(`${id} is used in a menu, keybinding or welcome view but not contributed`);
 }
 
 if (problems.length) {
@@ -57,4 +70,6 @@ if (problems.length) {
   for (const p of problems) console.error(`  - ${p}`);
   process.exit(1);
 }
-console.log(`check-commands: ${contributed.size} commands contributed and registered, ${referenced.length} references resolved`);
+console.log(
+  `check-commands: ${contributed.size} commands contributed and registered, ${referenced.length} references resolved`,
+);

@@ -119,9 +119,13 @@ export function registerAuth(context: vscode.ExtensionContext, s: AuthServices):
         },
       );
       s.log.info(`IMO connection test (${environment.name}) succeeded`);
-      void vscode.window.showInformationMessage(
-        `IMO connection OK (${environment.name}). Session ID: ${sessionId}`,
-      );
+      // The id comes first: toasts cut long lines, and support asks for it.
+      void vscode.window
+        .showInformationMessage(
+          `Session ID ${sessionId}: IMO (${environment.name}) connection OK.`,
+          'Copy Session ID',
+        )
+        .then((picked) => picked && vscode.env.clipboard.writeText(sessionId));
       return sessionId;
     }),
 

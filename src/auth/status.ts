@@ -32,8 +32,9 @@ export class ConnectionStatus implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<StatusSnapshot>();
   readonly onDidChange = this.changed.event;
   private current: StatusSnapshot | undefined;
-  private pending: Promise<StatusSnapshot> | undefined;
-  private again = false;
+  /** A read that has not started yet: later callers join it, since it will see their changes. */
+  private queued: Promise<StatusSnapshot> | undefined;
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly deps: {
@@ -49,28 +50,24 @@ export class ConnectionStatus implements vscode.Disposable {
     return this.current;
   }
 
-  /** Re-reads everything; overlapping calls coalesce into one extra read. */
+  /**
+   * Re-reads everything. The returned snapshot comes from a read that started after this call, so
+   * it reflects every change made before it; calls made while a read is waiting share that read.
+   */
   refresh(): Promise<StatusSnapshot> {
-    if (this.pending) {
-      this.again = true;
-      return this.pending;
-    }
-    this.pending = (async () => {
-      try {
-        let snap: StatusSnapshot;
-        do {
-          this.again = false;
-          snap = await this.read();
-        } while (this.again);
+    if (!this.queued) {
+      const next = this.tail.then(async () => {
+        this.queued = undefined;
+        const snap = await this.read();
         this.current = snap;
         await this.publish(snap);
         this.changed.fire(snap);
         return snap;
-      } finally {
-        this.pending = undefined;
-      }
-    })();
-    return this.pending;
+      });
+      this.queued = next;
+      this.tail = next.catch(() => undefined);
+    }
+    return this.queued;
   }
 
   dispose(): void {
