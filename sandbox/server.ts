@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { BodyTooLargeError, type SandboxApp, readBody, sendError, sendJson } from './app';
 import { FaultStore, applyFault, faultSpecSchema } from './faults';
 import { Router } from './router';
+import { type DownloadControl, type DownloadOptions, registerDownload } from './services/download';
 import { registerImo } from './services/imo';
 
 export interface SandboxOptions {
@@ -31,6 +32,8 @@ export interface SandboxOptions {
   now?: () => number;
   /** Where credential overrides are read from (default `process.env`). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Download API options: presigned URL lifetime and methods, ranges, rate limit, benchmark file. */
+  download?: DownloadOptions;
 }
 
 /** One request the sandbox received (control endpoints excluded). No header values, no query. */
@@ -63,6 +66,8 @@ export interface Sandbox {
   revokeTokens(): void;
   /** Clears faults, the request log, tokens and per-service state. */
   reset(): void;
+  /** The Download service: its faults, run-time options and state (see services/download.ts). */
+  readonly download: DownloadControl;
   close(): Promise<void>;
 }
 
@@ -100,8 +105,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     },
   };
 
-  // Service modules. Later: registerDownload(app, imo), registerCrosswalks(app, imo), registerCodify(app), registerHeim(app).
-  registerImo(app);
+  // Service modules. Later: registerCrosswalks(app, imo), registerCodify(app), registerHeim(app).
+  const imo = registerImo(app);
+  const download = registerDownload(app, imo, opts.download);
 
   const state = (): Record<string, unknown> => {
     const out: Record<string, unknown> = { faults: faults.list().length, requests: requests.length };
@@ -144,6 +150,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     res.writeHead(204).end();
   });
   control.get('/__sandbox/state', ({ res }) => sendJson(res, 200, state()));
+  download.registerControl(control);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Defence in depth: we bind 127.0.0.1, but never answer anything that is not loopback.
@@ -219,6 +226,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     state,
     revokeTokens,
     reset,
+    download,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -16,11 +16,31 @@ export const Commands = {
   showStatus: 'clinicalCoder.auth.showStatus',
   refreshConnections: 'clinicalCoder.connections.refresh',
   showLog: 'clinicalCoder.log.show',
+  releasesRefresh: 'clinicalCoder.releases.refresh',
+  releasesRefreshNode: 'clinicalCoder.releases.refreshNode',
+  releasesLoadMore: 'clinicalCoder.releases.loadMore',
+  releasesLoadAll: 'clinicalCoder.releases.loadAll',
+  releasesFilter: 'clinicalCoder.releases.filter',
+  releasesClearFilter: 'clinicalCoder.releases.clearFilter',
+  releasesRetry: 'clinicalCoder.releases.retry',
+  releasesCopyTraceId: 'clinicalCoder.releases.copyTraceId',
+  releasesOpenMenuOption: 'clinicalCoder.releases.openMenuOption',
+  downloadFile: 'clinicalCoder.releases.downloadFile',
+  downloadVersion: 'clinicalCoder.releases.downloadVersion',
+  watchSubProduct: 'clinicalCoder.releases.watch',
+  unwatchSubProduct: 'clinicalCoder.releases.unwatch',
+  checkForNewReleases: 'clinicalCoder.releases.checkForNew',
+  downloadsRefresh: 'clinicalCoder.downloads.refresh',
+  downloadsReveal: 'clinicalCoder.downloads.reveal',
+  downloadsOpen: 'clinicalCoder.downloads.open',
+  downloadsDelete: 'clinicalCoder.downloads.delete',
 } as const;
 
 export const Views = {
   container: 'clinicalCoder',
   connections: 'clinicalCoder.connections',
+  releases: 'clinicalCoder.releases',
+  downloads: 'clinicalCoder.downloads',
 } as const;
 
 /** Context keys used in `when` clauses. */
@@ -44,6 +64,13 @@ export const Settings = {
   section: 'clinicalCoder',
   environment: (s: ServiceId) => `${s}.environment`,
   environments: (s: ServiceId) => `${s}.environments`,
+  downloadsFolder: 'downloads.folder',
+} as const;
+
+/** Keys in the extension's globalState (never secrets or PHI). */
+export const StateKeys = {
+  watchedSubProducts: 'releases.watched',
+  lastReleaseCheck: 'releases.lastCheck',
 } as const;
 
 /** What each service keeps in SecretStorage, per environment. */

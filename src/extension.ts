@@ -3,6 +3,7 @@ import { ContextKeys, type SecretKinds, type ServiceId } from './constants';
 import { registerAuth } from './auth/commands';
 import { ImoConnections } from './auth/imoConnections';
 import { ConnectionStatus } from './auth/status';
+import { registerReleases, type ReleasesApi } from './releases/commands';
 import { ContextKeyStore } from './platform/context';
 import { createLogChannel, createLogger } from './platform/log';
 import { SecretStore } from './platform/secrets';
@@ -16,6 +17,8 @@ export interface ClinicalCoderApi {
   contextValue(key: string): unknown;
   /** Text of the status bar item. */
   statusBarText(): string;
+  /** The Releases tree, the downloads manifest and the release watcher. */
+  readonly releases: ReleasesApi;
   /** Re-reads settings and SecretStorage; resolves when the UI reflects them. */
   refresh(): Promise<void>;
   /**
@@ -52,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): ClinicalCoderApi {
   context.subscriptions.push(channel, secrets, status);
 
   const statusBar = registerAuth(context, { log, settings, secrets, imo, status });
+  const releases = registerReleases(context, { log, imo, status, userAgent });
 
   const initial = new Promise<void>((resolve) =>
     setImmediate(() => status.refresh().then(() => resolve(), resolve)),
@@ -62,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): ClinicalCoderApi {
     activationMs,
     contextValue: (key) => contextKeys.get(key),
     statusBarText: () => statusBar.text,
+    releases,
     refresh: async () => {
       await initial;
       await status.refresh();

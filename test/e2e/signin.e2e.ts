@@ -31,8 +31,11 @@ describe('a coder signs in to IMO', () => {
 
   it('sees the welcome view with a Sign In button while signed out', async () => {
     const sidebar = await wb.openView('Clinical Coder');
-    const welcome = sidebar.locator('.welcome-view-content');
-    await welcome.getByText('Sign in to IMO with the client ID and secret').waitFor();
+    const releases = sidebar.locator('.pane', {
+      has: wb.page.locator('.pane-header', { hasText: 'Releases' }),
+    });
+    const welcome = releases.locator('.welcome-view-content');
+    await welcome.getByText('Sign in to IMO to browse its downloadable releases').waitFor();
     await welcome.getByRole('button', { name: 'Sign In to IMO' }).waitFor();
     await statusItem().filter({ hasText: 'IMO: local (signed out)' }).waitFor();
     await wb.screenshot('signin-1-welcome');
@@ -51,15 +54,22 @@ describe('a coder signs in to IMO', () => {
     await wb.screenshot('signin-2-signed-in');
   });
 
-  it('shows the change in the status bar and the Connections view', async () => {
+  it('shows the change in the status bar, the Releases and the Connections views', async () => {
     const item = statusItem();
     await item.filter({ hasNotText: 'signed out' }).waitFor();
     assert.match(await item.innerText(), /IMO: local$/m);
     const sidebar = await wb.openView('Clinical Coder');
-    for (const label of ['IMO', 'Codify', 'Heim']) {
-      await sidebar.locator('.monaco-list-row', { hasText: label }).first().waitFor();
+    const pane = (name: string) =>
+      sidebar.locator('.pane', { has: wb.page.locator('.pane-header', { hasText: name }) });
+    await pane('Releases').locator('.monaco-list-row', { hasText: 'ICD-10-CM' }).first().waitFor();
+    const connections = pane('Connections');
+    if ((await connections.locator('.pane-header').getAttribute('aria-expanded')) !== 'true') {
+      await connections.locator('.pane-header').click();
     }
-    await sidebar.locator('.monaco-list-row', { hasText: 'signed in' }).waitFor();
+    for (const label of ['IMO', 'Codify', 'Heim']) {
+      await connections.locator('.monaco-list-row', { hasText: label }).first().waitFor();
+    }
+    await connections.locator('.monaco-list-row', { hasText: 'signed in' }).waitFor();
     await wb.screenshot('signin-3-status-bar');
   });
 
