@@ -172,6 +172,31 @@ describe('Releases tree and downloads', function () {
     assert.strictEqual(fs.statSync(r.path).mtimeMs, mtime);
   });
 
+  it('announces a version newer than the last one seen of a watched sub-product, once', async () => {
+    const newest = (await api.releases.tree.client.listVersions(S.imoCore.product, S.imoCore.monthly, 1))
+      .items[0];
+    const watched = {
+      productSlug: S.imoCore.product,
+      productName: 'IMO Core',
+      subProductSlug: S.imoCore.monthly,
+      subProductName: 'Problem Terminology Monthly',
+      lastSeen: 'an-older-version',
+    };
+    await api.releases.watcher.watch(watched);
+    try {
+      assert.deepStrictEqual(await vscode.commands.executeCommand(Commands.checkForNewReleases), [
+        { subProduct: S.imoCore.monthly, version: newest.version_slug },
+      ]);
+      assert.deepStrictEqual(
+        await vscode.commands.executeCommand(Commands.checkForNewReleases),
+        [],
+        'told once',
+      );
+    } finally {
+      await api.releases.watcher.unwatch(watched.productSlug, watched.subProductSlug);
+    }
+  });
+
   it('downloads every file of a version, saving hostile file names safely inside the folder', async () => {
     const records = await vscode.commands.executeCommand<{ path: string; fileName: string }[]>(
       Commands.downloadVersion,
