@@ -148,6 +148,52 @@ function pagedChildren<T>(
   return out;
 }
 
+/**
+ * A node whose children are one paged list: its {@link PagedLevel}, its filter, and the nodes made
+ * for its items (kept, so ids and expansion state survive a redraw).
+ */
+abstract class PagedContainer<T, C extends ReleaseNode> implements PagedNode {
+  abstract readonly id: string;
+  abstract readonly filterHint: string;
+  abstract getTreeItem(): vscode.TreeItem;
+  abstract getChildren(): Promise<ReleaseNode[]>;
+  readonly level: PagedLevel<T>;
+  filter = '';
+  private readonly nodes = new Map<string, C>();
+
+  constructor(
+    fetch: (page: number, signal?: AbortSignal) => Promise<Page<T>>,
+    private readonly keyOf: (item: T) => string,
+  ) {
+    this.level = new PagedLevel(fetch, keyOf);
+  }
+
+  get busy(): boolean {
+    return this.level.busy;
+  }
+  loadMore(): Promise<void> {
+    return this.level.loadMore();
+  }
+  loadAllPages(signal: AbortSignal): Promise<void> {
+    return this.level.loadAll(signal);
+  }
+  reset(): void {
+    this.level.reset();
+    this.nodes.clear();
+  }
+
+  /** The node of `item`, made once. */
+  protected nodeFor(item: T, make: (item: T) => C): C {
+    const key = this.keyOf(item);
+    let node = this.nodes.get(key);
+    if (!node) {
+      node = make(item);
+      this.nodes.set(key, node);
+    }
+    return node;
+  }
+}
+
 export class ProductsRoot implements ContainerNode {
   readonly id = 'products';
   private products: Product[] | undefined;
@@ -200,26 +246,19 @@ export class ProductsRoot implements ContainerNode {
   }
 }
 
-export class ProductNode implements PagedNode {
+export class ProductNode extends PagedContainer<SubProduct, SubProductNode> {
   readonly id: string;
-  readonly level: PagedLevel<SubProduct>;
-  filter = '';
   readonly filterHint = 'Filter sub-products by name or slug';
-  private readonly children = new Map<string, SubProductNode>();
 
   constructor(
     private readonly ctx: TreeContext,
     readonly product: Product,
   ) {
-    this.id = `product:${product.product_slug}`;
-    this.level = new PagedLevel(
+    super(
       (page, signal) => ctx.client().listSubProducts(product.product_slug, page, signal),
       (s) => s.sub_product_slug,
     );
-  }
-
-  get busy(): boolean {
-    return this.level.busy;
+    this.id = `product:${product.product_slug}`;
   }
 
   getTreeItem(): vscode.TreeItem {
@@ -249,37 +288,16 @@ export class ProductNode implements PagedNode {
     return pagedChildren(
       this,
       this.level,
-      (s) => {
-        let node = this.children.get(s.sub_product_slug);
-        if (!node) {
-          node = new SubProductNode(this.ctx, this, s);
-          this.children.set(s.sub_product_slug, node);
-        }
-        return node;
-      },
+      (s) => this.nodeFor(s, () => new SubProductNode(this.ctx, this, s)),
       (s, f) => matchesFilter(f, [s.sub_product_name, s.sub_product_slug]),
       'sub-products',
     );
   }
-
-  loadMore(): Promise<void> {
-    return this.level.loadMore();
-  }
-  loadAllPages(signal: AbortSignal): Promise<void> {
-    return this.level.loadAll(signal);
-  }
-  reset(): void {
-    this.level.reset();
-    this.children.clear();
-  }
 }
 
-export class SubProductNode implements PagedNode {
+export class SubProductNode extends PagedContainer<Version, VersionNode> {
   readonly id: string;
-  readonly level: PagedLevel<Version>;
-  filter = '';
   readonly filterHint = 'Filter versions by name, or by date: 2025, 2025-10, >=2024-01-01';
-  private readonly children = new Map<string, VersionNode>();
 
   constructor(
     private readonly ctx: TreeContext,
@@ -287,18 +305,15 @@ export class SubProductNode implements PagedNode {
     readonly subProduct: SubProduct,
   ) {
     const p = parent.product.product_slug;
-    this.id = `sub:${p}/${subProduct.sub_product_slug}`;
-    this.level = new PagedLevel(
+    super(
       (page, signal) => ctx.client().listVersions(p, subProduct.sub_product_slug, page, signal),
       (v) => v.version_slug,
     );
+    this.id = `sub:${p}/${subProduct.sub_product_slug}`;
   }
 
   get product(): Product {
     return this.parent.product;
-  }
-  get busy(): boolean {
-    return this.level.busy;
   }
 
   getTreeItem(): vscode.TreeItem {
@@ -331,14 +346,7 @@ export class SubProductNode implements PagedNode {
     const nodes = pagedChildren(
       this,
       this.level,
-      (v) => {
-        let node = this.children.get(v.version_slug);
-        if (!node) {
-          node = new VersionNode(this.ctx, this, v);
-          this.children.set(v.version_slug, node);
-        }
-        return node;
-      },
+      (v) => this.nodeFor(v, () => new VersionNode(this.ctx, this, v)),
       (v, f) => matchesFilter(f, [v.version_name, v.version_slug], [v.effective_date, v.launch_date]),
       'versions',
     );
@@ -346,17 +354,6 @@ export class SubProductNode implements PagedNode {
     const versions = nodes.filter((n): n is VersionNode => n instanceof VersionNode);
     versions.sort((a, b) => compareVersionsNewestFirst(a.version, b.version));
     return [...versions, ...nodes.filter((n) => !(n instanceof VersionNode))];
-  }
-
-  loadMore(): Promise<void> {
-    return this.level.loadMore();
-  }
-  loadAllPages(signal: AbortSignal): Promise<void> {
-    return this.level.loadAll(signal);
-  }
-  reset(): void {
-    this.level.reset();
-    this.children.clear();
   }
 }
 
