@@ -206,6 +206,12 @@ export interface DownloadControl {
   listFaults(): Array<DownloadFaultSpec & { id: number; remaining: number | null }>;
   state(): DownloadState;
   /**
+   * The state once every transfer in flight has been accounted for. A client in the same process
+   * can read the last byte before the server's own completion callback has run, so tests that
+   * check the counters right after a download read them through this.
+   */
+  settled(): Promise<DownloadState>;
+  /**
    * The benchmark file's slugs, size and digests; undefined without `largeFileBytes`. The digests
    * are computed on first use (about 1 s for 512 MiB) and cached; the first download of the file
    * waits for them (its headers carry the ETag and checksum), so a benchmark calls this first.
@@ -1026,6 +1032,8 @@ export function registerDownload(
   let options = resolveOptions(startup);
   let bucket: TokenBucket | undefined;
   let stats = emptyState();
+  /** Transfers still sending, for {@link DownloadControl.settled}. */
+  const inFlight = new Set<Promise<unknown>>();
 
   const rebuildBucket = (): void => {
     const rate = options.rateLimitPerSecond;
@@ -1383,23 +1391,28 @@ export function registerDownload(
       const wanted = cut.afterBytes ?? Math.floor(length * (cut.afterFraction ?? 0.5));
       cutAfter = Math.min(wanted, length - 1);
     }
-    const outcome = await pump(res, f.blob.read(start, end), {
-      cutAfter,
-      bytesPerSecond: throttle?.bytesPerSecond,
-      onBytes: (n) => {
-        transfer.bytes += n;
-        stats.bytesSent += n;
-      },
-    });
-    if (outcome === 'completed' && lie) {
-      transfer.outcome = 'lied';
-      stats.lengthLies += 1;
-    } else {
-      transfer.outcome = outcome;
-      if (outcome === 'completed') stats.downloadsCompleted += 1;
-      else if (outcome === 'cut') stats.downloadsCut += 1;
-      else stats.downloadsAborted += 1;
-    }
+    // tracked until the counters below are updated, for `settled()`
+    const accounted = (async () => {
+      const outcome = await pump(res, f.blob.read(start, end), {
+        cutAfter,
+        bytesPerSecond: throttle?.bytesPerSecond,
+        onBytes: (n) => {
+          transfer.bytes += n;
+          stats.bytesSent += n;
+        },
+      });
+      if (outcome === 'completed' && lie) {
+        transfer.outcome = 'lied';
+        stats.lengthLies += 1;
+      } else {
+        transfer.outcome = outcome;
+        if (outcome === 'completed') stats.downloadsCompleted += 1;
+        else if (outcome === 'cut') stats.downloadsCut += 1;
+        else stats.downloadsAborted += 1;
+      }
+    })();
+    inFlight.add(accounted);
+    await accounted.finally(() => inFlight.delete(accounted));
   };
 
   const objectRoutes = [
@@ -1492,6 +1505,10 @@ export function registerDownload(
     clearFaults: (id) => faults.clear(id),
     listFaults: () => faults.list(),
     state,
+    settled: async () => {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      return state();
+    },
     largeFile,
     registerControl,
   };

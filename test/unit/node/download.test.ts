@@ -34,15 +34,6 @@ function sha256(bytes: Buffer): string {
 describe('node/download (against the sandbox over HTTP)', function () {
   this.timeout(30_000);
   let sb: Sandbox;
-  /** Download state once the sandbox has accounted for every transfer (see the sandbox tests). */
-  const settledState = async () => {
-    for (let i = 0; i < 10_000; i++) {
-      const state = sb.download.state();
-      if (state.transfers.every((t) => t.outcome !== 'sending')) return state;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    throw new Error('a transfer is still sending');
-  };
   /** Added to the sandbox clock: lets a test expire presigned URLs without waiting 5 minutes. */
   let skewMs = 0;
   let client: DownloadClient;
@@ -174,7 +165,7 @@ describe('node/download (against the sandbox over HTTP)', function () {
       assert.strictEqual(r.resumed, 1);
       assert.strictEqual(r.restarted, 0);
       assert.strictEqual(r.urlRequests, 1, 'the link was still valid: no new URL');
-      const st = await settledState();
+      const st = await sb.download.settled();
       assert.strictEqual(st.downloadsCut, 1);
       const half = Math.floor(source.bytes.length / 2);
       assert.strictEqual(st.rangesRequested.length, 1);
@@ -232,7 +223,7 @@ describe('node/download (against the sandbox over HTTP)', function () {
       sb.download.addFault({ type: 'cut', file: CODES, afterBytes: 0 });
       const e = await expectApiError(downloadFile(options({ maxResumes: 2 })), 'network');
       assert.match(e.message, /interrupted/);
-      assert.strictEqual((await settledState()).downloadsCut, 3);
+      assert.strictEqual((await sb.download.settled()).downloadsCut, 3);
       await assertFolder([]);
     });
   });
@@ -254,7 +245,7 @@ describe('node/download (against the sandbox over HTTP)', function () {
       await assertFolder([CODES]);
       assert.strictEqual(r.urlRequests, 2);
       assert.strictEqual(r.resumed, 1);
-      const st = await settledState();
+      const st = await sb.download.settled();
       assert.strictEqual(st.rejected.expired, 1);
       assert.strictEqual(st.rangesRequested.at(-1)?.status, 206, 'resumed on the new URL');
       assert.deepStrictEqual(s3Requests(), [
@@ -348,7 +339,7 @@ describe('node/download (against the sandbox over HTTP)', function () {
         'invalidResponse',
       );
       assert.match(e.message, new RegExp(`received ${size} bytes, expected ${size + 10} bytes`));
-      assert.strictEqual((await settledState()).lengthLies, 2);
+      assert.strictEqual((await sb.download.settled()).lengthLies, 2);
       await assertFolder([]);
     });
 
@@ -358,7 +349,7 @@ describe('node/download (against the sandbox over HTTP)', function () {
       const e = await expectApiError(downloadFile(options()), 'invalidResponse');
       assert.match(e.message, new RegExp(`received 3000000 bytes, expected ${source.bytes.length} bytes`));
       assert.match(e.message, /same byte twice/);
-      assert.strictEqual((await settledState()).downloadsCut, 2);
+      assert.strictEqual((await sb.download.settled()).downloadsCut, 2);
       await assertFolder([]);
     });
 

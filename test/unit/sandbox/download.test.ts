@@ -60,19 +60,6 @@ const xmlCode = (r: Raw): string | undefined => /<Code>([^<]*)<\/Code>/.exec(r.t
 
 describe('sandbox: Download API (document 001)', function () {
   let sb: Sandbox;
-  /**
-   * The Download state once every transfer the sandbox started has finished. The client here can
-   * read the last byte before the server's own completion callback has run (both live in this
-   * process), so state read straight after a download may still say "sending".
-   */
-  const settledState = async () => {
-    for (let i = 0; i < 10_000; i++) {
-      const state = sb.download.state();
-      if (state.transfers.every((t) => t.outcome !== 'sending')) return state;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    throw new Error('a transfer is still sending');
-  };
   let clock: number;
   let token: string;
 
@@ -393,7 +380,7 @@ describe('sandbox: Download API (document 001)', function () {
       assert.strictEqual(r.headers['content-type'], 'text/plain');
       assert.strictEqual(r.headers['last-modified'], new Date('2020-11-16T18:00:00Z').toUTCString());
       assert.strictEqual(r.headers['content-disposition'], 'attachment; filename="cvx.txt"');
-      const state = await settledState();
+      const state = await sb.download.settled();
       assert.deepStrictEqual(
         [state.downloadsStarted, state.downloadsCompleted, state.bytesSent],
         [1, 1, cvxBytes.length],
@@ -622,7 +609,7 @@ describe('sandbox: Download API (document 001)', function () {
       assert.strictEqual(rest.status, 206);
       assert.strictEqual(rest.error, undefined);
       assert.strictEqual(sha256(Buffer.concat([first.body, rest.body])), sha256(addenda));
-      const state = await settledState();
+      const state = await sb.download.settled();
       assert.deepStrictEqual(
         [state.downloadsStarted, state.downloadsCut, state.downloadsCompleted, state.faults],
         [2, 1, 1, 0],
@@ -664,7 +651,7 @@ describe('sandbox: Download API (document 001)', function () {
       assert.strictEqual(r.headers.connection, 'close');
       assert.ok(r.body.equals(cvxBytes));
       assert.ok(r.error, 'the client must see a premature end');
-      const state = await settledState();
+      const state = await sb.download.settled();
       assert.deepStrictEqual([state.lengthLies, state.downloadsCompleted], [1, 0]);
       assert.strictEqual(state.transfers[0].outcome, 'lied');
       assert.ok((await raw(url)).error === undefined);
