@@ -40,7 +40,7 @@ import { createReadStream, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as setImmediateP, setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { type SandboxApp, readBody, sendError, sendJson } from '../app';
 import type { RouteRequest, Router } from '../router';
@@ -935,6 +935,19 @@ async function pump(
   res.once('close', onClose);
   const slice = plan.bytesPerSecond ? Math.max(1, Math.floor(plan.bytesPerSecond / 20)) : Infinity;
   let sent = 0;
+  // Whether every body byte written so far has been handed to the socket. A client that has read
+  // Content-Length bytes may close before `end()` finishes: that transfer still completed.
+  let flushed = true;
+  let lastWrite: Promise<void> = Promise.resolve();
+  const bodyDelivered = async (): Promise<boolean> => {
+    const closedNow = new Promise<void>((resolve) => {
+      if (res.closed) resolve();
+      else res.once('close', () => resolve());
+    });
+    // a write callback still pending when the socket closed is called back with an error next
+    await Promise.race([lastWrite, closedNow.then(() => setImmediateP())]);
+    return flushed;
+  };
   try {
     if (plan.cutAfter === 0) {
       await writeThenCut(res)(Buffer.alloc(0));
@@ -954,19 +967,29 @@ async function pump(
         rest = rest.subarray(piece.length);
         sent += piece.length;
         plan.onBytes(piece.length);
-        if (!res.write(piece)) await waitForDrainOrClose(res);
+        flushed = false;
+        let accepted = true;
+        lastWrite = new Promise<void>((resolve) => {
+          accepted = res.write(piece, (err) => {
+            flushed = !err;
+            resolve();
+          });
+        });
+        if (!accepted) await waitForDrainOrClose(res);
         if (plan.bytesPerSecond) {
           const due = started + (sent / plan.bytesPerSecond) * 1000 - performance.now();
           if (due > 0) await sleep(due, undefined, { signal: closed.signal }).catch(() => undefined);
         }
       }
     }
-    if (closed.signal.aborted || res.destroyed) return 'aborted';
+    if (closed.signal.aborted || res.destroyed) {
+      return (await bodyDelivered()) ? 'completed' : 'aborted';
+    }
     await new Promise<void>((resolve) => {
       res.once('close', resolve);
       res.end(resolve);
     });
-    return res.writableFinished ? 'completed' : 'aborted';
+    return res.writableFinished || (await bodyDelivered()) ? 'completed' : 'aborted';
   } finally {
     res.off('close', onClose);
   }
