@@ -61,6 +61,27 @@ export function parseOrderLine(line: string): OrderLineResult {
   };
 }
 
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+/** Digits in columns 1–5, blanks at 6, 14, 16 and 77, flag 0/1 at 15, at least 78 characters. */
+function isWellFormedRow(line: string): boolean {
+  if (line.length < 78) return false;
+  for (let i = 0; i < 5; i++) {
+    const c = line.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  const flag = line.charCodeAt(14);
+  return (
+    line.charCodeAt(5) === 32 &&
+    line.charCodeAt(13) === 32 &&
+    line.charCodeAt(15) === 32 &&
+    line.charCodeAt(76) === 32 &&
+    (flag === 48 || flag === 49)
+  );
+}
+
 function loadOrder(
   input: LoaderInput,
   options: LoaderOptions | undefined,
@@ -74,19 +95,51 @@ function loadOrder(
   counts.headers = 0;
   const rejected = new Rejections(counts, options);
   const entries: CodeEntry[] = [];
-  const seen = new Set<string>();
+  const rows = new Map<string, number>();
   counts.lines = forEachLine(text, (line, n) => {
-    if (isBlank(line)) {
-      counts.skipped++;
-      return;
+    // fast path for a well-formed row (every row of a CMS file): the fields by position, each
+    // trimmed by index, no intermediate objects; anything else goes through parseOrderLine
+    let code: string;
+    let title: string;
+    let short: string;
+    let billable: boolean;
+    let order = 0;
+    const len = line.length;
+    let titleStart = 77;
+    let titleEnd = len;
+    const wellFormed = isWellFormedRow(line);
+    if (wellFormed) {
+      while (titleStart < len && line.charCodeAt(titleStart) === 32) titleStart++;
+      while (titleEnd > titleStart && isSpace(line.charCodeAt(titleEnd - 1))) titleEnd--;
     }
-    const r = parseOrderLine(line);
-    if (!r.ok) return rejected.add(n, r.reason, line);
-    if (!shape.test(r.code)) return rejected.add(n, `'${r.code}' is not a ${label} code`, line);
-    if (seen.has(r.code)) return rejected.add(n, `duplicate code ${r.code}`, line);
-    seen.add(r.code);
-    entries.push({ code: r.code, title: r.title, short: r.short, billable: r.billable, order: r.order });
-    if (r.billable) counts.billable++;
+    if (wellFormed && titleEnd > titleStart) {
+      let codeEnd = 13;
+      while (codeEnd > 6 && line.charCodeAt(codeEnd - 1) === 32) codeEnd--;
+      let shortEnd = 76;
+      while (shortEnd > 16 && isSpace(line.charCodeAt(shortEnd - 1))) shortEnd--;
+      for (let i = 0; i < 5; i++) order = order * 10 + line.charCodeAt(i) - 48;
+      code = line.slice(6, codeEnd);
+      billable = line.charCodeAt(14) === 49;
+      title = line.slice(titleStart, titleEnd);
+      // most short titles are the long title: share the string instead of copying it
+      short =
+        shortEnd - 16 === titleEnd - titleStart && line.startsWith(title, 16)
+          ? title
+          : line.slice(16, shortEnd);
+    } else {
+      if (isBlank(line)) {
+        counts.skipped++;
+        return;
+      }
+      const r = parseOrderLine(line);
+      if (!r.ok) return rejected.add(n, r.reason, line);
+      ({ code, title, short, billable, order } = r);
+    }
+    if (!shape.test(code)) return rejected.add(n, `'${code}' is not a ${label} code`, line);
+    if (rows.has(code)) return rejected.add(n, `duplicate code ${code}`, line);
+    rows.set(code, entries.length);
+    entries.push({ code, title, short, billable, order });
+    if (billable) counts.billable++;
     else counts.headers++;
   });
   counts.entries = entries.length;
@@ -94,6 +147,7 @@ function loadOrder(
     system,
     release: resolveRelease(options, system, label, 'FY'),
     entries,
+    rows,
     counts,
     rejected: rejected.list,
   };

@@ -98,6 +98,21 @@ export interface CodeChange {
   readonly line: number;
 }
 
+/**
+ * One row of the ICD-10-CM conversion table: the current code and the code(s) it replaced, with the
+ * fiscal year the change took effect. Codes are canonical (upper case, no dot).
+ */
+export interface CodeConversion {
+  /** The current code assignment. */
+  readonly code: string;
+  /** Fiscal year the assignment took effect, e.g. `FY2026` (the table's `Effective` column). */
+  readonly effective: string;
+  /** The previous code(s) this code replaces, in the table's order. */
+  readonly previous: readonly string[];
+  /** 1-based row in the sheet. */
+  readonly line: number;
+}
+
 /** A line the loader could not use. `line` is 1-based; `text` is the line, cut to 200 characters. */
 export interface RejectedLine {
   readonly line: number;
@@ -123,8 +138,14 @@ export interface LoadResult {
   readonly system: CodeSystemId;
   readonly release: ReleaseInfo;
   readonly entries: CodeEntry[];
+  /**
+   * Entry index by code, when the loader built one anyway (to find duplicates): the index reuses it
+   * instead of hashing every code again. Must agree with `entries`.
+   */
+  readonly rows?: ReadonlyMap<string, number>;
   readonly mappings?: CodeMapping[];
   readonly changes?: CodeChange[];
+  readonly conversions?: CodeConversion[];
   readonly counts: LoadCounts;
   readonly rejected: RejectedLine[];
 }
