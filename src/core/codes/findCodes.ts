@@ -17,9 +17,15 @@
  *    distinctive on its own ({@link isDistinctiveShape}). `B12`, `L4-L5`, `A1c`, `PHQ-2`, `39.2`
  *    are never claimed this way.
  *
- * Complexity: every pass is a single left-to-right walk (no regex over the whole text except
- * anchored, quantifier-flat ones on bounded tokens), so a scan is O(n) plus O(m log m) to order
- * the m matches. A 1 MB adversarial line scans in milliseconds (see the unit tests).
+ * Complexity: every pass is a single left-to-right walk (no backtracking regex over the whole text:
+ * free text jumps from digit to digit with `/[0-9]/g`, other regexes are anchored and
+ * quantifier-flat on bounded tokens), so a scan is O(n) plus O(m log m) to order the m matches. A
+ * 1 MB adversarial line scans in milliseconds (see the unit tests).
+ *
+ * Speed: each distinct token is recognised and looked up once per scan (readings are cached by the
+ * token's characters, and matches of equal tokens share their candidate arrays); covered ranges are
+ * merged as they arrive; {@link visitCodes} hands matches over without building objects. On a 10 MB
+ * coder document the scan costs about twice a plain one-regex pass over the same text.
  */
 
 import {
@@ -82,14 +88,178 @@ interface Scan {
   readonly text: string;
   readonly isKnown: ((system: CodeSystem, code: string) => boolean) | undefined;
   readonly matches: CodeMatch[];
-  /** Ranges that free-text scanning must skip (claimed or foreign). */
-  readonly covered: Range[];
+  /** When set, matches go here instead of into `matches` (see {@link visitCodes}). */
+  readonly visit: CodeVisitor | undefined;
+  /** Ranges that free-text scanning must skip (claimed or foreign), as parallel start/end columns. */
+  readonly coveredStart: number[];
+  readonly coveredEnd: number[];
+  /**
+   * Readings of tokens already seen, so a token repeated through a long document is recognised and
+   * looked up once: free-text readings by token, context readings by the context's system list.
+   * Candidate arrays are shared by the matches of equal tokens (they are read-only).
+   */
+  readonly freeCache: TokenCache<FreeReading>;
+  readonly contextCache: Map<readonly CodeSystem[], TokenCache<readonly CodeCandidate[] | null>>;
+  readonly modifierCache: Map<readonly CodeSystem[], TokenCache<readonly CodeCandidate[] | null>>;
+  /** The system list of each keyword's systems, by their names joined. */
+  readonly keywordSystems: Map<string, readonly CodeSystem[]>;
+}
+
+/** What a free-text token (without a keyword) can be read as: see {@link claimFreeToken}. */
+interface FreeReading {
+  /** Readings the index knows, in a system that may be claimed by membership alone. */
+  readonly known: readonly CodeCandidate[] | undefined;
+  /** Readings whose shape is distinctive on its own, known ones first. */
+  readonly shape: readonly CodeCandidate[] | undefined;
+}
+
+const NO_READING: FreeReading = { known: undefined, shape: undefined };
+
+/** Caches stop growing here (an adversarial document of unique tokens only costs the lookups). */
+const CACHE_LIMIT = 100_000;
+
+interface TokenEntry<V> {
+  /** The token's text (shared by every match of an equal token). */
+  readonly raw: string;
+  readonly hash: number;
+  readonly value: V;
+}
+
+/**
+ * Values by token text, looked up by the token's position in the scanned text and a hash of its
+ * characters ({@link tokenHash}), so that a hit allocates nothing, not even the token's string.
+ * Open addressing with linear probing, at most half full.
+ */
+class TokenCache<V> {
+  private slots: (TokenEntry<V> | undefined)[] = new Array<TokenEntry<V> | undefined>(256).fill(undefined);
+  private size = 0;
+
+  get(text: string, start: number, end: number, hash: number): TokenEntry<V> | undefined {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    const length = end - start;
+    for (let k = hash & mask; ; k = (k + 1) & mask) {
+      const entry = slots[k];
+      if (entry === undefined) return undefined;
+      if (entry.hash !== hash || entry.raw.length !== length) continue;
+      const raw = entry.raw;
+      let p = 0;
+      while (p < length && raw.charCodeAt(p) === text.charCodeAt(start + p)) p++;
+      if (p === length) return entry;
+    }
+  }
+
+  add(hash: number, raw: string, value: V): TokenEntry<V> {
+    const entry = { raw, hash, value };
+    if (this.size >= CACHE_LIMIT) return entry;
+    if ((this.size + 1) * 2 > this.slots.length) {
+      const old = this.slots;
+      this.slots = new Array<TokenEntry<V> | undefined>(old.length * 2).fill(undefined);
+      for (const e of old) if (e !== undefined) this.place(e);
+    }
+    this.place(entry);
+    this.size++;
+    return entry;
+  }
+
+  private place(entry: TokenEntry<V>): void {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    let k = entry.hash & mask;
+    while (slots[k] !== undefined) k = (k + 1) & mask;
+    slots[k] = entry;
+  }
+}
+
+/** A hash of `text[start, end)` for {@link TokenCache} (a small non-negative integer). */
+function tokenHash(text: string, start: number, end: number): number {
+  let h = 0;
+  for (let p = start; p < end; p++) h = (Math.imul(h, 31) + text.charCodeAt(p)) & 0x3fffffff;
+  return h;
+}
+
+function newScan(text: string, isKnown: Scan['isKnown'], visit?: CodeVisitor): Scan {
+  return {
+    text,
+    isKnown,
+    matches: [],
+    visit,
+    coveredStart: [],
+    coveredEnd: [],
+    freeCache: new TokenCache(),
+    contextCache: new Map(),
+    modifierCache: new Map(),
+    keywordSystems: new Map(),
+  };
+}
+
+/**
+ * Marks `[start, end)` as covered. A range that arrives in order and overlaps the last one, or is
+ * separated from it only by characters no token contains (a delimiter, a quote), extends it: a token
+ * cannot overlap such a gap alone, so the union covers exactly the same tokens with far fewer ranges
+ * (a CSV row becomes one or two ranges instead of one per cell).
+ */
+function cover(scan: Scan, start: number, end: number): void {
+  const { coveredStart, coveredEnd } = scan;
+  const last = coveredStart.length - 1;
+  if (last >= 0 && start >= coveredStart[last]!) {
+    const lastEnd = coveredEnd[last]!;
+    let p = lastEnd;
+    if (start - p <= 8) {
+      const text = scan.text;
+      while (p < start && charClass(text.charCodeAt(p)) === 0) p++;
+    }
+    if (p >= start) {
+      if (end > lastEnd) coveredEnd[last] = end;
+      return;
+    }
+  }
+  coveredStart.push(start);
+  coveredEnd.push(end);
 }
 
 /** Finds every code in `text`. See the module comment for the rules; output is sorted by `start`. */
 export function findCodes(text: string, context: FindCodesContext = {}): CodeMatch[] {
-  const scan: Scan = { text, isKnown: context.isKnown, matches: [], covered: [] };
+  const scan = newScan(text, context.isKnown);
+  runScan(scan, context.format ?? detectFormat(text));
+  const matches = scan.matches;
+  for (let k = 1; k < matches.length; k++) {
+    if (matches[k - 1]!.start > matches[k]!.start) {
+      matches.sort((a, b) => a.start - b.start);
+      break;
+    }
+  }
+  return matches;
+}
+
+/**
+ * Receives the matches of {@link visitCodes}: the fields of a {@link CodeMatch}, without the object.
+ * `candidates` arrays are shared between matches of equal tokens and must not be changed.
+ */
+export type CodeVisitor = (
+  start: number,
+  end: number,
+  text: string,
+  candidates: readonly CodeCandidate[],
+  confidence: CodeMatch['confidence'],
+  evidence: CodeEvidence,
+  malformed: boolean,
+) => void;
+
+/**
+ * The matches {@link findCodes} would return, handed to `visit` one by one instead of collected:
+ * for callers that keep only a few of them (diagnostics over a large document), this saves building
+ * and sorting one object per code. Matches arrive in scan order, which is not always by `start`
+ * (structured passes come before the free-text pass; FHIR JSON codings arrive as objects close).
+ * Returns the format the text was read as.
+ */
+export function visitCodes(text: string, context: FindCodesContext, visit: CodeVisitor): DocumentFormat {
   const format = context.format ?? detectFormat(text);
+  runScan(newScan(text, context.isKnown, visit), format);
+  return format;
+}
+
+function runScan(scan: Scan, format: DocumentFormat): void {
   switch (format) {
     case 'hl7':
       scanHl7(scan);
@@ -113,8 +283,22 @@ export function findCodes(text: string, context: FindCodesContext = {}): CodeMat
       scanFreeText(scan);
       break;
   }
-  scan.matches.sort((a, b) => a.start - b.start);
-  return scan.matches;
+}
+
+/** Records one match (or hands it to the visitor). */
+function emit(
+  scan: Scan,
+  start: number,
+  end: number,
+  text: string,
+  candidates: readonly CodeCandidate[],
+  confidence: CodeMatch['confidence'],
+  evidence: CodeEvidence,
+  malformed = false,
+): void {
+  if (scan.visit !== undefined) scan.visit(start, end, text, candidates, confidence, evidence, malformed);
+  else if (malformed) scan.matches.push({ start, end, text, candidates, confidence, evidence, malformed });
+  else scan.matches.push({ start, end, text, candidates, confidence, evidence });
 }
 
 /** The match covering `offset` (start ≤ offset ≤ end, so a caret just after a code counts), if any. */
@@ -180,6 +364,35 @@ function knownFirst(scan: Scan, found: Recognised[]): CodeCandidate[] {
 
 const TOKENISH = /^[A-Za-z0-9.-]{1,24}$/;
 
+/**
+ * The readings of `text[start, end)` in a context naming `systems` (cached per system list): the
+ * token's shared string and its candidates, or `null` for none.
+ */
+function contextReadings(
+  scan: Scan,
+  start: number,
+  end: number,
+  systems: readonly CodeSystem[],
+  modifier: boolean,
+): TokenEntry<readonly CodeCandidate[] | null> {
+  const caches = modifier ? scan.modifierCache : scan.contextCache;
+  let cache = caches.get(systems);
+  if (!cache) caches.set(systems, (cache = new TokenCache()));
+  const text = scan.text;
+  const hash = tokenHash(text, start, end);
+  const hit = cache.get(text, start, end, hash);
+  if (hit !== undefined) return hit;
+  const raw = text.slice(start, end);
+  let found: Recognised[];
+  if (modifier) {
+    const m = canonicalModifier(raw);
+    found = m === undefined ? [] : [{ system: systems[0]!, code: m, kind: 'modifier' }];
+  } else {
+    found = recogniseAll(raw, systems);
+  }
+  return cache.add(hash, raw, found.length > 0 ? knownFirst(scan, found) : null);
+}
+
 /** Claims `text[start,end)` for a context that declared `ctx`; covers it either way. */
 function claimInContext(
   scan: Scan,
@@ -191,41 +404,21 @@ function claimInContext(
   reportMalformed = true,
 ): void {
   // Trim surrounding blanks so offsets point at the code itself.
-  while (start < end && isBlank(scan.text.charCodeAt(start))) start++;
-  while (end > start && isBlank(scan.text.charCodeAt(end - 1))) end--;
+  const text = scan.text;
+  while (start < end && isBlank(text.charCodeAt(start))) start++;
+  while (end > start && isBlank(text.charCodeAt(end - 1))) end--;
   if (start >= end || ctx === undefined) return;
-  scan.covered.push({ start, end });
+  cover(scan, start, end);
   if (ctx.kind === 'foreign') return;
-  const raw = scan.text.slice(start, end);
-  if (raw.length > MAX_CODE_LENGTH + 2) return;
-  let found: Recognised[];
-  if (modifier) {
-    const m = canonicalModifier(raw);
-    found = m === undefined ? [] : [{ system: ctx.systems[0]!, code: m, kind: 'modifier' }];
-  } else {
-    found = recogniseAll(raw, ctx.systems);
-  }
-  if (found.length > 0) {
-    scan.matches.push({
-      start,
-      end,
-      text: raw,
-      candidates: knownFirst(scan, found),
-      confidence: 'high',
-      evidence,
-    });
+  if (end - start > MAX_CODE_LENGTH + 2) return;
+  const { raw, value: candidates } = contextReadings(scan, start, end, ctx.systems, modifier);
+  if (candidates !== null) {
+    emit(scan, start, end, raw, candidates, 'high', evidence);
   } else if (reportMalformed && TOKENISH.test(raw)) {
     const code = raw.toUpperCase();
-    const kind = modifier ? 'modifier' : 'code';
-    scan.matches.push({
-      start,
-      end,
-      text: raw,
-      candidates: ctx.systems.map((system) => ({ system, code, kind })),
-      confidence: 'high',
-      evidence,
-      malformed: true,
-    });
+    const kind: CodeCandidate['kind'] = modifier ? 'modifier' : 'code';
+    const declared: CodeCandidate[] = ctx.systems.map((system) => ({ system, code, kind }));
+    emit(scan, start, end, raw, declared, 'high', evidence, true);
   }
 }
 
@@ -316,6 +509,19 @@ const NOT_BEFORE_CODES: ReadonlySet<string> = new Set([
   'EXAM',
 ]);
 
+/** First two letters (upper case, as `c1 << 8 | c2`) of the words of {@link NOT_BEFORE_CODES}. */
+const NOT_BEFORE_PREFIXES: ReadonlySet<number> = new Set(
+  [...NOT_BEFORE_CODES].map((w) => (w.charCodeAt(0) << 8) | w.charCodeAt(1)),
+);
+
+/** Whether `text[start, end)` is one of {@link NOT_BEFORE_CODES}. */
+function isNotBeforeCodes(text: string, start: number, end: number): boolean {
+  const length = end - start;
+  if (length < 2 || length > 7) return false;
+  const prefix = ((text.charCodeAt(start) & ~32) << 8) | (text.charCodeAt(start + 1) & ~32);
+  return NOT_BEFORE_PREFIXES.has(prefix) && NOT_BEFORE_CODES.has(text.slice(start, end).toUpperCase());
+}
+
 /**
  * Systems tried for a free-text token by its first character, in preference order. HCPCS comes
  * before ICD-10-CM because prose writes ICD-10-CM dotted: an undotted `G0439` that both indexes
@@ -324,74 +530,104 @@ const NOT_BEFORE_CODES: ReadonlySet<string> = new Set([
 const LETTER_FIRST: readonly CodeSystem[] = ['hcpcs', 'icd10cm', 'icd10pcs', 'icd9cm-dx'];
 const DIGIT_FIRST: readonly CodeSystem[] = ['icd10pcs', 'cpt', 'icd9cm-dx', 'icd9cm-proc', 'loinc', 'ndc'];
 
-/** Free-text readings of one token (already trimmed of `.`/`-` at both ends). */
+/** Character classes of the free-text tokenizer (ASCII only; anything else ends a token). */
+const C_DIGIT = 1;
+const C_UPPER = 2;
+const C_LOWER = 4;
+const C_DOT = 8;
+const C_HYPHEN = 16;
+const CHAR_CLASS = ((): Uint8Array => {
+  const t = new Uint8Array(128);
+  for (let c = 48; c <= 57; c++) t[c] = C_DIGIT;
+  for (let c = 65; c <= 90; c++) t[c] = C_UPPER;
+  for (let c = 97; c <= 122; c++) t[c] = C_LOWER;
+  t[46] = C_DOT;
+  t[45] = C_HYPHEN;
+  return t;
+})();
+
+function charClass(c: number): number {
+  return c < 128 ? CHAR_CLASS[c]! : 0;
+}
+
+/**
+ * Free-text readings of one token (already trimmed of `.`/`-` at both ends). `prevStart`/`prevEnd`
+ * delimit the word right before it when that word is adjacent (else `prevStart` is -1).
+ */
 function claimFreeToken(
   scan: Scan,
   start: number,
   end: number,
   keyword: readonly CodeSystem[] | undefined,
-  prevWord: string,
+  prevStart: number,
+  prevEnd: number,
+  /** The token's {@link charClass} bits and {@link tokenHash}, when the caller has them (else -1). */
+  tokenClasses = -1,
+  tokenHashValue = 0,
 ): boolean {
   if (end - start > MAX_CODE_LENGTH) return false;
   if (end - start < 3 && !keyword) return false; // shortest free-text code: `I10`
   const { text } = scan;
-  let hasDigit = false;
-  let hasLower = false;
-  let hasLetter = false;
-  for (let p = start; p < end; p++) {
-    const c = text.charCodeAt(p);
-    if (c >= 48 && c <= 57) hasDigit = true;
-    else if (c >= 97 && c <= 122) hasLower = true;
-    else if (c >= 65 && c <= 90) hasLetter = true;
+  let classes = tokenClasses;
+  let hash = tokenHashValue;
+  if (classes < 0) {
+    classes = 0;
+    hash = 0;
+    for (let p = start; p < end; p++) {
+      const c = text.charCodeAt(p);
+      classes |= charClass(c);
+      hash = (Math.imul(hash, 31) + c) & 0x3fffffff;
+    }
   }
-  if (!hasDigit) return false; // every code shape we claim in prose has a digit
-  const raw = text.slice(start, end);
+  if (!(classes & C_DIGIT)) return false; // every code shape we claim in prose has a digit
   if (keyword) {
-    const found = recogniseAll(raw, keyword);
-    if (found.length > 0) {
-      scan.matches.push({
-        start,
-        end,
-        text: raw,
-        candidates: knownFirst(scan, found),
-        confidence: 'high',
-        evidence: 'keyword',
-      });
+    // one system list per keyword (the keyword table hands out fresh arrays), so readings are cached
+    const id = keyword.join(',');
+    let systems = scan.keywordSystems.get(id);
+    if (systems === undefined) scan.keywordSystems.set(id, (systems = keyword));
+    const { raw, value: candidates } = contextReadings(scan, start, end, systems, false);
+    if (candidates !== null) {
+      emit(scan, start, end, raw, candidates, 'high', 'keyword');
       return true;
     }
   }
-  if (hasLower) return false; // `A1c`, `q6h`, `hl7.org`: free-text codes are upper case
-  const first = text.charCodeAt(start);
-  const numeric = !hasLetter;
-  if (numeric && raw.indexOf('.') < 0 && raw.indexOf('-') < 0) return false; // bare numbers: context only
+  if (classes & C_LOWER) return false; // `A1c`, `q6h`, `hl7.org`: free-text codes are upper case
+  const numeric = !(classes & C_UPPER);
+  if (numeric && !(classes & (C_DOT | C_HYPHEN))) return false; // bare numbers: context only
+  let entry = scan.freeCache.get(text, start, end, hash);
+  if (entry === undefined) {
+    const token = text.slice(start, end);
+    entry = scan.freeCache.add(hash, token, freeReading(scan, token));
+  }
+  const { raw, value: reading } = entry;
+  if (
+    reading.known !== undefined &&
+    !(prevStart >= 0 && isNotBeforeCodes(text, prevStart, prevEnd)) &&
+    !(numeric && unitFollows(text, end))
+  ) {
+    emit(scan, start, end, raw, reading.known, 'high', 'known');
+    return true;
+  }
+  if (reading.shape === undefined) return false;
+  emit(scan, start, end, raw, reading.shape, 'medium', 'shape');
+  return true;
+}
+
+/** The keyword-free readings of a free-text token (upper case, with a digit). */
+function freeReading(scan: Scan, raw: string): FreeReading {
+  const first = raw.charCodeAt(0);
   const all = recogniseAll(raw, first >= 48 && first <= 57 ? DIGIT_FIRST : LETTER_FIRST);
-  if (all.length === 0) return false;
+  if (all.length === 0) return NO_READING;
   const isKnown = scan.isKnown;
-  if (isKnown && !NOT_BEFORE_CODES.has(prevWord.toUpperCase()) && !(numeric && unitFollows(text, end))) {
-    const known = all.filter((r) => FREE_TEXT_KNOWN.has(r.system) && isKnown(r.system, r.code));
-    if (known.length > 0) {
-      scan.matches.push({
-        start,
-        end,
-        text: raw,
-        candidates: known.map((r) => ({ ...r, known: true })),
-        confidence: 'high',
-        evidence: 'known',
-      });
-      return true;
+  let known: CodeCandidate[] | undefined;
+  if (isKnown) {
+    for (const r of all) {
+      if (FREE_TEXT_KNOWN.has(r.system) && isKnown(r.system, r.code))
+        (known ??= []).push({ ...r, known: true });
     }
   }
   const distinctive = all.filter((r) => isDistinctiveShape(r.system, raw));
-  if (distinctive.length === 0) return false;
-  scan.matches.push({
-    start,
-    end,
-    text: raw,
-    candidates: knownFirst(scan, distinctive),
-    confidence: 'medium',
-    evidence: 'shape',
-  });
-  return true;
+  return { known, shape: distinctive.length > 0 ? knownFirst(scan, distinctive) : undefined };
 }
 
 /** Systems a free-text token may be claimed in by index membership alone. */
@@ -405,56 +641,172 @@ const FREE_TEXT_KNOWN: ReadonlySet<CodeSystem> = new Set<CodeSystem>([
   'ndc',
 ]);
 
-function hasHyphen(text: string, s: number, e: number): boolean {
-  for (let p = s; p < e; p++) if (text.charCodeAt(p) === 45) return true;
-  return false;
+/**
+ * Whether a word starting with these two characters may be a keyword of {@link systemsForKeyword}:
+ * first C, H, I, L, N, P, R or S; second C, D, N, O, P, V or X (`CVX`, `HCPCS`, `ICD-10`, `LOINC`…).
+ */
+function mayStartKeyword(first: number, second: number): boolean {
+  const a = first & ~32;
+  const b = second & ~32;
+  return (
+    (a === 67 || a === 72 || a === 73 || a === 76 || a === 78 || a === 80 || a === 82 || a === 83) &&
+    (b === 67 || b === 68 || b === 78 || b === 79 || b === 80 || b === 86 || b === 88)
+  );
 }
 
+/** Whether a keyword of {@link systemsForKeyword} may end with this character (C D M S T X 0 9). */
+function mayEndKeyword(c: number): boolean {
+  const u = c >= 97 ? c - 32 : c;
+  return u === 67 || u === 68 || u === 77 || u === 83 || u === 84 || u === 88 || u === 48 || u === 57;
+}
+
+/** Characters allowed between a keyword and its code: space, tab, `:`, `#`, `*`, `(`, `=`. */
+function isGapChar(c: number): boolean {
+  return c === 32 || c === 9 || c === 58 || c === 35 || c === 42 || c === 40 || c === 61;
+}
+
+/**
+ * Free-text scanning. Text is read as maximal runs of `[A-Za-z0-9.-]` ("tokens", trimmed of `.`/`-`
+ * at both ends); only a token with a digit can be a code, so the walk jumps from digit to digit
+ * (a regex finds the next one far faster than a character loop) and expands each to its run. The
+ * word before a token (for keywords such as `CVX 150` and for `Room B12`) is found by looking back
+ * over at most four gap characters; every character is visited a bounded number of times.
+ */
 function scanFreeText(scan: Scan): void {
   const { text } = scan;
-  const covered = scan.covered.slice().sort((a, b) => a.start - b.start);
-  let ci = 0;
-  let prevWord = '';
-  let prevEnd = -1;
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    if (!isTokenChar(text.charCodeAt(i))) {
-      i++;
-      continue;
+  const { coveredStart, coveredEnd } = scan;
+  // Covered ranges by start (they usually arrive in order; JSON closes objects inside out).
+  let order: number[] | undefined;
+  for (let k = 1; k < coveredStart.length; k++) {
+    if (coveredStart[k - 1]! > coveredStart[k]!) {
+      order = coveredStart.map((_, idx) => idx).sort((x, y) => coveredStart[x]! - coveredStart[y]!);
+      break;
     }
-    let j = i + 1;
-    while (j < n && isTokenChar(text.charCodeAt(j))) j++;
+  }
+  const ncov = coveredStart.length;
+  let ci = 0;
+  const n = text.length;
+  const digit = /[0-9]/g;
+  // The last run expanded, so looking back never walks over it again.
+  let lastRunStart = -1;
+  let lastRunEnd = -1;
+  // Where the search for the next digit resumes.
+  let from = 0;
+  for (;;) {
+    // A digit a few characters on is found directly; farther ones by the regex (much faster per
+    // character than a loop, but dearer per call).
+    let d = from;
+    const near = Math.min(n, from + 6);
+    while (d < near && (text.charCodeAt(d) < 48 || text.charCodeAt(d) > 57)) d++;
+    if (d === near) {
+      digit.lastIndex = near;
+      if (!digit.test(text)) break;
+      d = digit.lastIndex - 1;
+    }
+    let i = d;
+    while (i > 0 && charClass(text.charCodeAt(i - 1)) !== 0) i--;
     // [i, j) is a maximal run; `_` or a letter glued on either side (`dx_1`, `word@x`) still splits.
+    // The token is the run without `.`/`-` at either end: [s, e), with its classes and hash.
     let s = i;
-    let e = j;
-    while (s < e && (text.charCodeAt(s) === 46 || text.charCodeAt(s) === 45)) s++;
-    while (e > s && (text.charCodeAt(e - 1) === 46 || text.charCodeAt(e - 1) === 45)) e--;
-    while (ci < covered.length && covered[ci]!.end <= s) ci++;
-    const isCovered = ci < covered.length && covered[ci]!.start < e;
-    const glued = (i > 0 && text.charCodeAt(i - 1) === 95) || (j < n && text.charCodeAt(j) === 95);
-    if (s < e && !isCovered && !glued && e - s <= MAX_CODE_LENGTH + 8) {
-      const gap = prevEnd >= 0 ? text.slice(prevEnd, s) : '';
-      const adjacent = prevEnd >= 0 && gap.length <= 4 && /^[ \t:#*(=]*$/.test(gap);
-      const keyword = adjacent ? systemsForKeyword(prevWord) : undefined;
-      if (!claimFreeToken(scan, s, e, keyword, adjacent ? prevWord : '') && hasHyphen(text, s, e)) {
-        // A hyphenated run that is not itself a code (`I10-I15`, `G35.B-/`): try its parts.
-        let p = s;
-        while (p < e) {
-          let q = p;
-          while (q < e && text.charCodeAt(q) !== 45) q++;
-          let ps = p;
-          let pe = q;
-          while (ps < pe && text.charCodeAt(ps) === 46) ps++;
-          while (pe > ps && text.charCodeAt(pe - 1) === 46) pe--;
-          if (pe > ps) claimFreeToken(scan, ps, pe, undefined, '');
-          p = q + 1;
+    while (text.charCodeAt(s) === 46 || text.charCodeAt(s) === 45) s++; // stops at the digit at the latest
+    let j = s;
+    let e = s;
+    let classes = 0;
+    let hash = 0;
+    let tokenClasses = 0;
+    let tokenHashValue = 0;
+    while (j < n) {
+      const c = text.charCodeAt(j);
+      const k = charClass(c);
+      if (k === 0) break;
+      classes |= k;
+      hash = (Math.imul(hash, 31) + c) & 0x3fffffff;
+      j++;
+      if (c !== 46 && c !== 45) {
+        e = j;
+        tokenClasses = classes;
+        tokenHashValue = hash;
+      }
+    }
+    from = j;
+    const runStart = i;
+    const previousRunStart = lastRunStart;
+    const previousRunEnd = lastRunEnd;
+    lastRunStart = i;
+    lastRunEnd = j;
+    if (s >= e || e - s > MAX_CODE_LENGTH + 8) continue;
+    while (ci < ncov && coveredEnd[order ? order[ci]! : ci]! <= s) ci++;
+    if (ci < ncov) {
+      const k = order ? order[ci]! : ci;
+      if (coveredStart[k]! < e) {
+        // Covered: so is every later run that starts before the range ends.
+        if (coveredEnd[k]! > j) from = coveredEnd[k]!;
+        continue;
+      }
+    }
+    if ((i > 0 && text.charCodeAt(i - 1) === 95) || (j < n && text.charCodeAt(j) === 95)) continue;
+    // Bare digits, a short token or a lower-case one without hyphen is claimed only after a keyword.
+    const keywordOnly =
+      tokenClasses === C_DIGIT ||
+      e - s < 3 ||
+      ((tokenClasses & C_LOWER) !== 0 && (tokenClasses & C_HYPHEN) === 0);
+    // The word right before, when only a short gap of allowed characters separates them.
+    let prevStart = -1;
+    let prevEnd = -1;
+    if (s === runStart) {
+      let g = s - 1;
+      while (g >= 0 && s - g <= 5 && isGapChar(text.charCodeAt(g))) g--;
+      if (g >= 0 && s - g <= 5) {
+        const c = text.charCodeAt(g);
+        if (charClass(c) !== 0 && c !== 46 && c !== 45 && !(keywordOnly && !mayEndKeyword(c))) {
+          prevEnd = g + 1;
+          let r = g;
+          if (g < previousRunEnd && g >= previousRunStart) r = previousRunStart;
+          else while (r > 0 && charClass(text.charCodeAt(r - 1)) !== 0) r--;
+          while (text.charCodeAt(r) === 46 || text.charCodeAt(r) === 45) r++;
+          prevStart = r;
         }
       }
     }
-    prevWord = text.slice(s, Math.min(e, s + 16));
-    prevEnd = e;
-    i = j;
+    if (keywordOnly && prevStart < 0) continue;
+    let keyword: readonly CodeSystem[] | undefined;
+    const wordEnd = Math.min(prevEnd, prevStart + 16);
+    // keywords are 3 to 10 characters long (`CVX` … `ICD-10-PCS`)
+    if (
+      prevStart >= 0 &&
+      wordEnd - prevStart >= 3 &&
+      wordEnd - prevStart <= 10 &&
+      mayStartKeyword(text.charCodeAt(prevStart), text.charCodeAt(prevStart + 1))
+    )
+      keyword = systemsForKeyword(text.slice(prevStart, wordEnd));
+    if (keywordOnly && keyword === undefined) continue;
+    if (
+      !claimFreeToken(scan, s, e, keyword, prevStart, wordEnd, tokenClasses, tokenHashValue) &&
+      tokenClasses & C_HYPHEN &&
+      tokenClasses & (C_UPPER | C_DOT) // parts of digits and lower case only (`2025-10-06`) are nothing
+    ) {
+      // A hyphenated run that is not itself a code (`I10-I15`, `G35.B-/`): try its parts.
+      let p = s;
+      while (p < e) {
+        let q = p;
+        let partClasses = 0;
+        for (let c = text.charCodeAt(q); q < e && c !== 45; c = text.charCodeAt(++q))
+          partClasses |= charClass(c);
+        let partStart = p;
+        let partEnd = q;
+        while (partStart < partEnd && text.charCodeAt(partStart) === 46) partStart++;
+        while (partEnd > partStart && text.charCodeAt(partEnd - 1) === 46) partEnd--;
+        // a part is claimed only with a digit, in upper case or with a dot (`E11.65`, `250.40`)
+        if (
+          partEnd > partStart &&
+          partClasses & C_DIGIT &&
+          partClasses & (C_UPPER | C_DOT) &&
+          !(partClasses & C_LOWER)
+        )
+          claimFreeToken(scan, partStart, partEnd, undefined, -1, -1);
+        p = q + 1;
+      }
+    }
   }
 }
 
@@ -740,7 +1092,9 @@ function scanCsv(scan: Scan): boolean {
   const header = csvHeader(scan.text);
   if (!header) return false;
   const { text } = scan;
-  const { columns } = header;
+  const columns = header.columns.map((c) =>
+    c ? { ctx: { kind: 'systems', systems: c.systems } as ContextSystems, modifier: c.modifier } : undefined,
+  );
   const delim = header.delimiter.charCodeAt(0);
   const QUOTE = 34;
   const LF = 10;
@@ -773,14 +1127,18 @@ function scanCsv(scan: Scan): boolean {
       cellEnd = i;
       next = i;
     }
+    // (an unquoted cell's spaces are noted on the way: it is all of [i, next))
+    let spaces = 0;
     while (next < n) {
       const c = text.charCodeAt(next);
       if (c === delim || c === LF || c === CR) break;
+      if (c === 32) spaces++;
       next++;
     }
-    if (cellEnd === i && !(i < n && text.charCodeAt(i) === QUOTE)) cellEnd = next;
-    if (row > 0) scanCsvCell(scan, cellStart, cellEnd, columns[col]);
-    else scan.covered.push({ start: cellStart, end: cellEnd });
+    const quoted = i < n && text.charCodeAt(i) === QUOTE;
+    if (cellEnd === i && !quoted) cellEnd = next;
+    if (row > 0) scanCsvCell(scan, cellStart, cellEnd, columns[col], quoted ? -1 : spaces);
+    else cover(scan, cellStart, cellEnd);
     if (next >= n) break;
     const sep = text.charCodeAt(next);
     if (sep === delim) {
@@ -799,21 +1157,30 @@ function scanCsvCell(
   scan: Scan,
   start: number,
   end: number,
-  column: { systems: readonly CodeSystem[]; modifier: boolean } | undefined,
+  column: { ctx: ContextSystems; modifier: boolean } | undefined,
+  /** Spaces in the cell when the caller counted them, else -1. */
+  spaces = -1,
 ): void {
   const { text } = scan;
   if (!column) {
     // An unmapped single-token cell (an amount, an id, a date) is data, not prose.
-    let hasSpace = false;
-    for (let p = start; p < end && !hasSpace; p++) hasSpace = text.charCodeAt(p) === 32;
-    if (!hasSpace) scan.covered.push({ start, end });
+    let hasSpace = spaces > 0;
+    if (spaces < 0) for (let p = start; p < end && !hasSpace; p++) hasSpace = text.charCodeAt(p) === 32;
+    if (!hasSpace) cover(scan, start, end);
     return;
   }
-  scan.covered.push({ start, end });
-  const ctx: ContextSystems = { kind: 'systems', systems: column.systems };
-  // Tokens inside the cell: `I10|I16.9`, `E11.9; E78.5`, `Z79.4 (long term)`.
-  const tokens: Range[] = [];
-  let p = start;
+  cover(scan, start, end);
+  // Tokens inside the cell: `I10|I16.9`, `E11.9; E78.5`, `Z79.4 (long term)`. A lone token may be
+  // reported malformed; one of several may be a word (`Z79.4 (long term)`).
+  let first = start;
+  while (first < end && !isTokenChar(text.charCodeAt(first))) first++;
+  if (first === end) return;
+  let firstEnd = first;
+  while (firstEnd < end && isTokenChar(text.charCodeAt(firstEnd))) firstEnd++;
+  let more = firstEnd;
+  while (more < end && !isTokenChar(text.charCodeAt(more))) more++;
+  const single = more === end;
+  let p = first;
   while (p < end) {
     if (!isTokenChar(text.charCodeAt(p))) {
       p++;
@@ -821,9 +1188,7 @@ function scanCsvCell(
     }
     let q = p;
     while (q < end && isTokenChar(text.charCodeAt(q))) q++;
-    tokens.push({ start: p, end: q });
+    claimInContext(scan, p, q, column.ctx, 'csv', column.modifier, single);
     p = q;
   }
-  const single = tokens.length === 1;
-  for (const t of tokens) claimInContext(scan, t.start, t.end, ctx, 'csv', column.modifier, single);
 }
