@@ -66,6 +66,34 @@ const entries = [
     define: { 'process.env.NODE_ENV': production ? '"production"' : '"development"' },
   },
 ];
+// The command-line interface (`clinical-coder`, the package's `bin`): core + node only, no vscode.
+const cliOutfile = 'dist/cli.js';
+entries.push({
+  ...common,
+  entryPoints: ['src/cli.ts'],
+  outfile: cliOutfile,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  banner: { js: '#!/usr/bin/env node' },
+  plugins: [
+    ...common.plugins,
+    {
+      name: 'cli',
+      setup(build) {
+        // `vscode` must never reach the CLI's graph: fail the build if it does.
+        build.onResolve({ filter: /^vscode$/ }, (args) => ({
+          errors: [{ text: `the CLI must not import vscode (imported by ${args.importer})` }],
+        }));
+        // executable, so the `bin` link runs it directly (also after watch rebuilds)
+        build.onEnd(() => {
+          const file = path.join(__dirname, cliOutfile);
+          if (fs.existsSync(file)) fs.chmodSync(file, 0o755);
+        });
+      },
+    },
+  ],
+});
 const webviewEntry = 'src/webview-ui/main.ts';
 if (fs.existsSync(webviewEntry)) {
   entries.push({
@@ -79,7 +107,10 @@ if (fs.existsSync(webviewEntry)) {
 }
 
 async function main() {
-  fs.rmSync(path.join(__dirname, 'dist'), { recursive: true, force: true, maxRetries: 2 });
+  // remove only esbuild's own outputs: dist/data (the bundled code sets) and the .vsix stay
+  for (const e of entries) {
+    for (const f of [e.outfile, `${e.outfile}.map`]) fs.rmSync(path.join(__dirname, f), { force: true });
+  }
   const contexts = await Promise.all(entries.map((e) => esbuild.context(e)));
   if (watch) {
     await Promise.all(contexts.map((c) => c.watch()));

@@ -33,7 +33,12 @@ const rule = (paths, patterns) => ({
     },
   ],
 });
-const noFeatures = FEATURES.map((f) => layer(f, 'Lower layers never import feature folders.'));
+// Feature folders sit directly under src/, so only a `../<feature>` step reaches one (`core/codes`
+// is the core's own folder, not the `codes` feature).
+const noFeatures = FEATURES.map((f) => ({
+  regex: `(^|/)\\.\\./${f}(/|$)`,
+  message: 'Lower layers never import feature folders.',
+}));
 const noPlatform = layer('platform', 'Lower layers never import platform (it depends on vscode).');
 const noApi = layer('api', 'Only features and platform may use the API clients.');
 const noNode = layer('node', 'Node I/O stays out of this layer.');
@@ -88,6 +93,11 @@ export default tseslint.config(
   },
   {
     files: ['src/node/**/*.ts'],
+    rules: rule(['vscode', 'axios', 'axios-retry'], [noPlatform, noApi, ...noFeatures]),
+  },
+  {
+    // the command-line interface: core and node only (it runs without VS Code)
+    files: ['src/cli.ts', 'src/cli/**/*.ts'],
     rules: rule(['vscode', 'axios', 'axios-retry'], [noPlatform, noApi, ...noFeatures]),
   },
   {

@@ -34,6 +34,14 @@ export const Commands = {
   downloadsReveal: 'clinicalCoder.downloads.reveal',
   downloadsOpen: 'clinicalCoder.downloads.open',
   downloadsDelete: 'clinicalCoder.downloads.delete',
+  codesFind: 'clinicalCoder.codes.find',
+  codesSelectRelease: 'clinicalCoder.codes.selectRelease',
+  codesRebuildIndex: 'clinicalCoder.codes.rebuildIndex',
+  codesShowIndexReport: 'clinicalCoder.codes.showIndexReport',
+  codesAddDotsInFile: 'clinicalCoder.codes.addDotsInFile',
+  codesCopy: 'clinicalCoder.codes.copy',
+  codesFindInIndex: 'clinicalCoder.codes.findInIndex',
+  codesFindCrosswalks: 'clinicalCoder.codes.findCrosswalks',
 } as const;
 
 export const Views = {
@@ -65,7 +73,18 @@ export const Settings = {
   environment: (s: ServiceId) => `${s}.environment`,
   environments: (s: ServiceId) => `${s}.environments`,
   downloadsFolder: 'downloads.folder',
+  codesLanguages: 'codes.languages',
+  codesFilePatterns: 'codes.filePatterns',
+  codesDiagnosticsEnabled: 'codes.diagnostics.enabled',
+  codesDiagnosticsRules: 'codes.diagnostics.rules',
+  codesActiveReleases: 'codes.activeReleases',
+  codesFolders: 'codes.folders',
+  codesUseBundled: 'codes.useBundled',
+  codesUseDownloads: 'codes.useDownloads',
 } as const;
+
+/** The diagnostics collection name (shown as the source of problems). */
+export const DIAGNOSTIC_SOURCE = 'Clinical Coder';
 
 /** Keys in the extension's globalState (never secrets or PHI). */
 export const StateKeys = {

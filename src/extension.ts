@@ -3,6 +3,7 @@ import { ContextKeys, type SecretKinds, type ServiceId } from './constants';
 import { registerAuth } from './auth/commands';
 import { ImoConnections } from './auth/imoConnections';
 import { ConnectionStatus } from './auth/status';
+import { registerCodes, type CodesApi } from './codes/register';
 import { registerReleases, type ReleasesApi } from './releases/commands';
 import { ContextKeyStore } from './platform/context';
 import { createLogChannel, createLogger } from './platform/log';
@@ -19,6 +20,8 @@ export interface ClinicalCoderApi {
   statusBarText(): string;
   /** The Releases tree, the downloads manifest and the release watcher. */
   readonly releases: ReleasesApi;
+  /** The code index, its hovers, Find Code and validation. */
+  readonly codes: CodesApi;
   /** Re-reads settings and SecretStorage; resolves when the UI reflects them. */
   refresh(): Promise<void>;
   /**
@@ -56,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): ClinicalCoderApi {
 
   const statusBar = registerAuth(context, { log, settings, secrets, imo, status });
   const releases = registerReleases(context, { log, imo, status, userAgent });
+  const codes = registerCodes(context, { log, manifest: releases.manifest });
 
   const initial = new Promise<void>((resolve) =>
     setImmediate(() => status.refresh().then(() => resolve(), resolve)),
@@ -67,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): ClinicalCoderApi {
     contextValue: (key) => contextKeys.get(key),
     statusBarText: () => statusBar.text,
     releases,
+    codes,
     refresh: async () => {
       await initial;
       await status.refresh();

@@ -1,0 +1,94 @@
+import * as vscode from 'vscode';
+import type { CodeIndex } from '../core/codes/codeIndex';
+import { detectFormat, findCodes } from '../core/codes/findCodes';
+import type { CodeMatch, DocumentFormat } from '../core/codes/findCodes';
+
+const EXTENSION_FORMATS: Readonly<Record<string, DocumentFormat>> = {
+  '.hl7': 'hl7',
+  '.x12': 'x12',
+  '.edi': 'x12',
+  '.837': 'x12',
+  '.835': 'x12',
+  '.csv': 'csv',
+  '.tsv': 'csv',
+  '.json': 'json',
+  '.xml': 'xml',
+};
+
+/**
+ * How a document is read: by its file extension or language, else by its first characters (a
+ * `.txt` holding an HL7 message is read as HL7).
+ */
+export function documentFormat(doc: vscode.TextDocument, text?: string): DocumentFormat {
+  const name = doc.uri.path.toLowerCase();
+  const ext = name.slice(name.lastIndexOf('.'));
+  const byExt = EXTENSION_FORMATS[ext];
+  if (byExt) return byExt;
+  switch (doc.languageId) {
+    case 'csv':
+    case 'tsv':
+      return 'csv';
+    case 'json':
+    case 'jsonc':
+      return 'json';
+    case 'xml':
+      return 'xml';
+    case 'markdown':
+      return 'text';
+  }
+  return detectFormat(text ?? doc.getText(new vscode.Range(0, 0, 200, 0)));
+}
+
+interface Entry {
+  readonly version: number;
+  readonly generation: number;
+  readonly matches: CodeMatch[];
+}
+
+/**
+ * The codes found in open documents, computed once per document version and index generation
+ * and shared by hovers and code actions. Bounded: the least recently used documents are dropped.
+ */
+export class DocumentCodes {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly max = 32) {}
+
+  get(doc: vscode.TextDocument, index: CodeIndex): CodeMatch[] {
+    const key = doc.uri.toString();
+    const hit = this.entries.get(key);
+    if (hit && hit.version === doc.version && hit.generation === index.generation) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit.matches;
+    }
+    const text = doc.getText();
+    const matches = findCodes(text, {
+      format: documentFormat(doc, text),
+      isKnown: (system, code) => index.has(system, code),
+    });
+    this.entries.delete(key);
+    this.entries.set(key, { version: doc.version, generation: index.generation, matches });
+    while (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+    return matches;
+  }
+
+  /** The match covering `offset` (a caret right after a code counts). */
+  at(doc: vscode.TextDocument, index: CodeIndex, offset: number): CodeMatch | undefined {
+    const matches = this.get(doc, index);
+    let lo = 0;
+    let hi = matches.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const m = matches[mid]!;
+      if (offset < m.start) hi = mid - 1;
+      else if (offset > m.end) lo = mid + 1;
+      else return m;
+    }
+    return undefined;
+  }
+
+  forget(doc: vscode.TextDocument): void {
+    this.entries.delete(doc.uri.toString());
+  }
+}
