@@ -211,11 +211,13 @@ export class Workbench {
   /**
    * Hovers over the first occurrence of `word` in the visible editor and returns the hover widget
    * once it contains `expect`. Hovers need real pointer movement, so it moves a little per round.
+   * The pointer goes to the word itself, not to the middle of the token that holds it (in plain
+   * text, e.g. a CSV file, one token is a whole line).
    */
   async hover(word: string, expect: TextMatch, rounds = 5): Promise<Locator> {
     const target = this.page.locator('.monaco-editor .view-lines span span', { hasText: word }).first();
     await target.waitFor();
-    const box = await target.boundingBox();
+    const box = (await this.wordBox(word)) ?? (await target.boundingBox());
     if (!box) throw new Error(`"${word}" is not visible in the editor`);
     const hover = this.page.locator('.monaco-hover:not(.hidden)', { hasText: expect }).first();
     for (let i = 0; i < rounds && !(await hover.isVisible()); i++) {
@@ -225,6 +227,29 @@ export class Workbench {
     }
     await hover.waitFor();
     return hover;
+  }
+
+  /**
+   * The on-screen box of the first occurrence of `word` in the editor's rendered lines (measured
+   * with a DOM Range over the token's text), or null when no rendered token contains it.
+   */
+  async wordBox(word: string): Promise<{ x: number; y: number; width: number; height: number } | null> {
+    // (a string expression: this project compiles without DOM types)
+    return (await this.page.evaluate(`(() => {
+      const word = ${JSON.stringify(word)};
+      for (const span of document.querySelectorAll('.monaco-editor .view-lines span span')) {
+        const node = span.firstChild;
+        if (!node || node.nodeType !== Node.TEXT_NODE) continue;
+        const at = node.data.replace(/\u00a0/g, ' ').indexOf(word);
+        if (at < 0) continue;
+        const range = document.createRange();
+        range.setStart(node, at);
+        range.setEnd(node, at + word.length);
+        const r = range.getBoundingClientRect();
+        if (r.width > 0 && r.height > 0) return { x: r.x, y: r.y, width: r.width, height: r.height };
+      }
+      return null;
+    })()`)) as { x: number; y: number; width: number; height: number } | null;
   }
 
   /** Saves test-results/screenshots/<name>.png after letting animations (toasts) settle; returns the path. */
