@@ -16,8 +16,8 @@ import * as zlib from 'zlib';
 import { CodeIndex } from '../core/codes/codeIndex';
 import type { ReleaseDescriptor } from '../core/codes/codeIndex';
 import { cacheKeyOf, deserializeIndex, INDEX_CACHE_FORMAT, serializeIndex } from '../core/codes/indexCache';
-import type { LoadCounts, RejectedLine } from '../core/codes/loaders/types';
-import { icd9Companion, identifySource, loadSource } from '../core/codes/sources';
+import type { LoadCounts, LoaderInput, RejectedLine } from '../core/codes/loaders/types';
+import { icd9Companion, identifySource, isSingleByteText, loadSource } from '../core/codes/sources';
 import type { SourceId } from '../core/codes/sources';
 import { readTextIfExists, writeTextAtomic } from './files';
 
@@ -166,6 +166,11 @@ async function readSource(source: IndexSource): Promise<Buffer> {
   return source.path.endsWith('.br') ? brotliDecompress(raw) : raw;
 }
 
+/** ASCII and Latin-1 files are decoded natively here; the others go to their loader as bytes. */
+export function loaderInput(source: IndexSource, data: Buffer): LoaderInput {
+  return isSingleByteText(source.id.kind) ? data.toString('latin1') : data;
+}
+
 function sha256(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
@@ -235,8 +240,10 @@ export async function buildIndex(
     signal?.throwIfAborted();
     const started = performance.now();
     try {
-      const bytes = await readSource(source);
-      const companion = source.companion ? await readSource(source.companion) : undefined;
+      const bytes = loaderInput(source, await readSource(source));
+      const companion = source.companion
+        ? loaderInput(source.companion, await readSource(source.companion))
+        : undefined;
       const result = loadSource(source.id, bytes, source.name, companion);
       if (!result) continue;
       index.add(result, { source: source.origin === 'bundled' ? 'bundled' : source.name });

@@ -351,7 +351,34 @@ export class CodeIndex {
       : result.release.id;
     const id = `${system}-${version}`;
     let filled: ReleaseDescriptor | undefined;
-    if (result.entries.length > 0) {
+    const columns = result.columns;
+    if (columns && columns.codes.length > 0 && !this.releaseById.has(id)) {
+      // the loader's columns become the table as they are: no copy, no second hash of the codes
+      const flags = new Uint8Array(columns.codes.length);
+      for (let i = 0; i < flags.length; i++)
+        flags[i] = columns.billable[i] ? F_BILLABLE_KNOWN | F_BILLABLE : F_BILLABLE_KNOWN;
+      filled = this.addTable(
+        new ReleaseTable(
+          {
+            id,
+            system,
+            label: this.releaseLabel(result, system, version),
+            version,
+            ...releaseWindow(system, version),
+            source: options.source,
+            count: columns.codes.length,
+          },
+          columns.codes,
+          columns.titles,
+          columns.shorts,
+          flags,
+          new Map(),
+          new Map(),
+          new Map(),
+          result.rows,
+        ),
+      );
+    } else if (result.entries.length > 0) {
       const codes: string[] = [];
       const titles: string[] = [];
       const shorts: string[] = [];
@@ -376,9 +403,7 @@ export class CodeIndex {
         if (e.validFrom !== undefined) validFrom.set(row, e.validFrom);
         if (e.validTo !== undefined) validTo.set(row, e.validTo);
       }
-      const label = result.release.label.startsWith(CODE_SYSTEM_LABELS[system].split(' ')[0]!)
-        ? result.release.label
-        : `${CODE_SYSTEM_LABELS[system]} ${version}`;
+      const label = this.releaseLabel(result, system, version);
       if (existing) {
         filled = this.mergeInto(existing, codes, titles, shorts, flags, status, validFrom, validTo);
       } else {
@@ -418,6 +443,12 @@ export class CodeIndex {
     }
     this.version++;
     return filled;
+  }
+
+  private releaseLabel(result: LoadResult, system: CodeSystem, version: string): string {
+    return result.release.label.startsWith(CODE_SYSTEM_LABELS[system].split(' ')[0]!)
+      ? result.release.label
+      : `${CODE_SYSTEM_LABELS[system]} ${version}`;
   }
 
   private mergeInto(

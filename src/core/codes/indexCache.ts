@@ -86,15 +86,27 @@ export function serializeIndex(index: CodeIndex, key: string): string {
     tables,
     extras: index.persistedExtras,
   };
-  return JSON.stringify(persisted);
+  // Characters above U+00FF (the `→` of GEM labels, a `’` in a title) are written as \u escapes, so
+  // the text read back is a one-byte string: half the memory while it is parsed, and faster to parse.
+  return JSON.stringify(persisted).replace(
+    /[\u0100-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** The key a cache text was written with, read without parsing the whole document; `undefined` if not a cache. */
 export function cacheKeyOf(text: string): string | undefined {
-  const head = text.slice(0, 4096);
-  if (!head.startsWith(`{"magic":"${MAGIC}","format":${INDEX_CACHE_FORMAT},"key":`)) return undefined;
-  const m = /"key":("(?:[^"\\]|\\.)*")/.exec(head);
-  return m ? (JSON.parse(m[1]!) as string) : undefined;
+  // No regular expression on the cache text: V8 keeps the last regex subject alive (RegExp.input),
+  // and a slice of the cache text would keep the whole text, tens of megabytes, in memory.
+  const prefix = `{"magic":"${MAGIC}","format":${INDEX_CACHE_FORMAT},"key":"`;
+  if (!text.startsWith(prefix)) return undefined;
+  let end = prefix.length;
+  while (end < text.length && end - prefix.length <= 1024 && text.charCodeAt(end) !== 34) {
+    end += text.charCodeAt(end) === 92 ? 2 : 1; // skip the character after a backslash
+  }
+  if (end >= text.length || end - prefix.length > 1024) return undefined;
+  // JSON.parse makes a fresh string: a slice would keep the whole cache text alive
+  return JSON.parse(text.slice(prefix.length - 1, end + 1)) as string;
 }
 
 /**

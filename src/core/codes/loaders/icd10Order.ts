@@ -9,7 +9,7 @@
  * Codes file layout: `1-7` code padded to 8 with spaces, long title from column 9 (billable codes only).
  */
 import { decodeInput, forEachLine, isBlank, newCounts, Rejections, resolveRelease } from './text';
-import type { CodeEntry, LoaderInput, LoaderOptions, LoadResult } from './types';
+import type { CodeEntry, LoadColumns, LoaderInput, LoaderOptions, LoadResult } from './types';
 
 /**
  * Shape of an ICD-10-CM code (no dot): a letter, then 2–6 letters or digits. The second character is
@@ -94,7 +94,12 @@ function loadOrder(
   counts.billable = 0;
   counts.headers = 0;
   const rejected = new Rejections(counts, options);
-  const entries: CodeEntry[] = [];
+  // columns, not one object per code: the index takes them as they are (entries are made on demand)
+  const codes: string[] = [];
+  const titles: string[] = [];
+  const shorts: string[] = [];
+  const billables: number[] = [];
+  const orders: number[] = [];
   const rows = new Map<string, number>();
   counts.lines = forEachLine(text, (line, n) => {
     // fast path for a well-formed row (every row of a CMS file): the fields by position, each
@@ -137,16 +142,32 @@ function loadOrder(
     }
     if (!shape.test(code)) return rejected.add(n, `'${code}' is not a ${label} code`, line);
     if (rows.has(code)) return rejected.add(n, `duplicate code ${code}`, line);
-    rows.set(code, entries.length);
-    entries.push({ code, title, short, billable, order });
+    rows.set(code, codes.length);
+    codes.push(code);
+    titles.push(title);
+    shorts.push(short === title ? '' : short);
+    billables.push(billable ? 1 : 0);
+    orders.push(order);
     if (billable) counts.billable++;
     else counts.headers++;
   });
-  counts.entries = entries.length;
+  counts.entries = codes.length;
+  const columns: LoadColumns = { codes, titles, shorts, billable: Uint8Array.from(billables) };
+  let entries: CodeEntry[] | undefined;
   return {
     system,
     release: resolveRelease(options, system, label, 'FY'),
-    entries,
+    get entries(): CodeEntry[] {
+      entries ??= codes.map((code, i) => ({
+        code,
+        title: titles[i]!,
+        short: shorts[i] || titles[i]!,
+        billable: billables[i] === 1,
+        order: orders[i]!,
+      }));
+      return entries;
+    },
+    columns,
     rows,
     counts,
     rejected: rejected.list,

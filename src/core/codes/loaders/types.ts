@@ -133,6 +133,17 @@ export interface LoadCounts {
   [counter: string]: number;
 }
 
+/**
+ * Entries as parallel columns (large order files): `shorts[i]` is `''` when the short title is the long
+ * one, `billable[i]` is 1 or 0. Codes are canonical.
+ */
+export interface LoadColumns {
+  readonly codes: string[];
+  readonly titles: string[];
+  readonly shorts: string[];
+  readonly billable: Uint8Array;
+}
+
 /** What a loader read. */
 export interface LoadResult {
   readonly system: CodeSystemId;
@@ -143,6 +154,8 @@ export interface LoadResult {
    * instead of hashing every code again. Must agree with `entries`.
    */
   readonly rows?: ReadonlyMap<string, number>;
+  /** The entries as columns, when the loader built them so (the index adopts them without copying). */
+  readonly columns?: LoadColumns;
   readonly mappings?: CodeMapping[];
   readonly changes?: CodeChange[];
   readonly conversions?: CodeConversion[];
