@@ -166,6 +166,14 @@ async function readSource(source: IndexSource): Promise<Buffer> {
   return source.path.endsWith('.br') ? brotliDecompress(raw) : raw;
 }
 
+/**
+ * The cache text: it holds only characters up to U+00FF (serializeIndex escapes the rest), so it is
+ * stored and read as Latin-1, one byte per character, with no UTF-8 decoding.
+ */
+export function readCacheText(file: string): Promise<string | undefined> {
+  return readTextIfExists(file, 'latin1');
+}
+
 /** ASCII and Latin-1 files are decoded natively here; the others go to their loader as bytes. */
 export function loaderInput(source: IndexSource, data: Buffer): LoaderInput {
   return isSingleByteText(source.id.kind) ? data.toString('latin1') : data;
@@ -278,7 +286,7 @@ export async function loadIndex(options: LoadIndexOptions): Promise<LoadedIndex>
   const memoFile = options.cacheFile ? `${options.cacheFile}.hashes.json` : undefined;
   const { key, memo } = await sourcesKey(options.sources, memoFile);
   if (options.cacheFile && !options.rebuild) {
-    const text = await readTextIfExists(options.cacheFile).catch(() => undefined);
+    const text = await readCacheText(options.cacheFile).catch(() => undefined);
     if (text !== undefined && cacheKeyOf(text) === key) {
       try {
         const { index } = deserializeIndex(text);
@@ -299,7 +307,7 @@ export async function loadIndex(options: LoadIndexOptions): Promise<LoadedIndex>
   const { index, reports } = await buildIndex(options.sources, options.signal);
   if (options.cacheFile) {
     try {
-      await writeTextAtomic(options.cacheFile, serializeIndex(index, key));
+      await writeTextAtomic(options.cacheFile, serializeIndex(index, key), 'latin1');
       if (memoFile) await writeTextAtomic(memoFile, JSON.stringify(memo));
     } catch {
       // read-only storage: the index still works, it is rebuilt next time

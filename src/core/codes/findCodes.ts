@@ -39,6 +39,12 @@ import type { CodeSystem, ContextSystems } from './systems';
 import { canonicalModifier, isDistinctiveShape, MAX_CODE_LENGTH, recogniseAll } from './recognise';
 import type { Recognised } from './recognise';
 
+/**
+ * {@link MAX_CODE_LENGTH} as a module constant: read once per token, and an imported binding may
+ * cost a property access (or an accessor call, once compiled to CommonJS) at every use.
+ */
+const MAX_LENGTH = MAX_CODE_LENGTH;
+
 /** One reading of a matched token. */
 export interface CodeCandidate extends Recognised {
   /** What `isKnown` answered for this reading; absent when no `isKnown` was given. */
@@ -410,7 +416,7 @@ function claimInContext(
   if (start >= end || ctx === undefined) return;
   cover(scan, start, end);
   if (ctx.kind === 'foreign') return;
-  if (end - start > MAX_CODE_LENGTH + 2) return;
+  if (end - start > MAX_LENGTH + 2) return;
   const { raw, value: candidates } = contextReadings(scan, start, end, ctx.systems, modifier);
   if (candidates !== null) {
     emit(scan, start, end, raw, candidates, 'high', evidence);
@@ -565,7 +571,7 @@ function claimFreeToken(
   tokenClasses = -1,
   tokenHashValue = 0,
 ): boolean {
-  if (end - start > MAX_CODE_LENGTH) return false;
+  if (end - start > MAX_LENGTH) return false;
   if (end - start < 3 && !keyword) return false; // shortest free-text code: `I10`
   const { text } = scan;
   let classes = tokenClasses;
@@ -734,7 +740,7 @@ function scanFreeText(scan: Scan): void {
     const previousRunEnd = lastRunEnd;
     lastRunStart = i;
     lastRunEnd = j;
-    if (s >= e || e - s > MAX_CODE_LENGTH + 8) continue;
+    if (s >= e || e - s > MAX_LENGTH + 8) continue;
     while (ci < ncov && coveredEnd[order ? order[ci]! : ci]! <= s) ci++;
     if (ci < ncov) {
       const k = order ? order[ci]! : ci;

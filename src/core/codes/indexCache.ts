@@ -1,49 +1,64 @@
 /**
- * The persisted form of a {@link CodeIndex}: one JSON document whose big columns are single strings
- * (codes, titles and short titles joined with a record separator, flags as one character per row),
- * so loading is one `JSON.parse` plus a few `split`s instead of re-running every loader. The cache
- * carries a key (the hashes of the source files, computed by the caller): a cache whose key differs
- * from the current sources is stale and must be rebuilt.
+ * The persisted form of a {@link CodeIndex}: one line of JSON (descriptors, sparse fields, addenda
+ * changes, conversions, and the lengths of the blocks that follow), then the big columns as raw
+ * blocks: codes, titles and short titles joined with a record separator, flags as one character per
+ * row, GEM mappings in their encoded form. Loading parses only the small JSON line and splits the
+ * blocks, instead of re-running every loader (or JSON-parsing 25 MB of titles).
+ *
+ * Every character of the text is at most U+00FF (the rare higher ones are escaped as NUL + 4 hex
+ * digits), so the file is stored as Latin-1 and read back as a one-byte string with no decoding.
+ * The cache carries a key (the hashes of the source files, computed by the caller): a cache whose
+ * key differs from the current sources is stale and must be rebuilt.
  */
 
 import { CodeIndex, ReleaseTable } from './codeIndex';
 import type { IndexExtras, ReleaseDescriptor } from './codeIndex';
 import { isCodeSystem } from './systems';
+import type { CodeSystem } from './systems';
 
 /** Bump when the layout changes: older caches are then rebuilt, never misread. */
-export const INDEX_CACHE_FORMAT = 1;
+export const INDEX_CACHE_FORMAT = 3;
 const MAGIC = 'clinical-coder-index';
 const SEP = '\u001e';
 
+const ESCAPE = '\u0000';
+
 interface PersistedTable {
   readonly descriptor: ReleaseDescriptor;
-  readonly codes: string;
-  readonly titles: string;
-  readonly shorts: string;
-  /** One character per row: `String.fromCharCode(48 + flags)`. */
-  readonly flags: string;
+  readonly rows: number;
   readonly status: [number, string][];
   readonly validFrom: [number, string][];
   readonly validTo: [number, string][];
 }
 
-interface PersistedIndex {
+interface PersistedHeader {
   readonly magic: typeof MAGIC;
   readonly format: number;
   readonly key: string;
   readonly tables: PersistedTable[];
-  readonly extras: IndexExtras;
+  readonly changes: IndexExtras['changes'];
+  readonly conversions: IndexExtras['conversions'];
+  readonly mappings: { system: CodeSystem; target: CodeSystem; label: string }[];
+  /** Lengths of the blocks after the JSON line: per table codes, titles, shorts, flags; then each mapping. */
+  readonly blocks: number[];
+}
+
+/** A value as a block item: no separator or NUL inside, characters above U+00FF escaped. */
+function clean(v: string): string {
+  let out = v;
+  if (out.indexOf(SEP) >= 0) out = out.split(SEP).join(' ');
+  if (out.indexOf(ESCAPE) >= 0) out = out.split(ESCAPE).join(' ');
+  return /[\u0100-\uffff]/.test(out)
+    ? out.replace(/[\u0100-\uffff]/g, (c) => ESCAPE + c.charCodeAt(0).toString(16).padStart(4, '0'))
+    : out;
+}
+
+function unescape(v: string): string {
+  return v.replace(/\u0000([0-9a-f]{4})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 function join(values: readonly string[]): string {
-  let clean = true;
-  for (const v of values) {
-    if (v.indexOf(SEP) >= 0) {
-      clean = false;
-      break;
-    }
-  }
-  return (clean ? values : values.map((v) => v.split(SEP).join(' '))).join(SEP);
+  return values.map(clean).join(SEP);
 }
 
 function split(text: string, count: number): string[] {
@@ -52,11 +67,43 @@ function split(text: string, count: number): string[] {
   const parts = text.split(SEP);
   if (parts.length !== count)
     throw new Error(`index cache column has ${parts.length} rows, expected ${count}`);
+  if (text.indexOf(ESCAPE) >= 0) {
+    for (let i = 0; i < parts.length; i++) if (parts[i]!.indexOf(ESCAPE) >= 0) parts[i] = unescape(parts[i]!);
+  }
   return parts;
+}
+
+/** The JSON line and the blocks of a cache text (exported for tests that damage a cache on purpose). */
+export function splitCacheText(text: string): { header: PersistedHeader; blocks: string[] } {
+  const nl = text.indexOf('\n');
+  if (nl < 0) throw new Error('not an index cache of this version');
+  const header = JSON.parse(text.slice(0, nl)) as PersistedHeader;
+  if (header.magic !== MAGIC || header.format !== INDEX_CACHE_FORMAT || !Array.isArray(header.blocks))
+    throw new Error('not an index cache of this version');
+  const blocks: string[] = [];
+  let at = nl + 1;
+  for (const length of header.blocks) {
+    if (at + length > text.length) throw new Error('index cache is cut short');
+    blocks.push(text.slice(at, at + length));
+    at += length;
+  }
+  if (at !== text.length) throw new Error('index cache has data after its last block');
+  return { header, blocks };
+}
+
+/** The cache text of a JSON line and its blocks (the inverse of {@link splitCacheText}). */
+export function joinCacheText(header: Omit<PersistedHeader, 'blocks'>, blocks: string[]): string {
+  // characters above U+00FF in the JSON line are written as \u escapes: the text stays one byte per character
+  const line = JSON.stringify({ ...header, blocks: blocks.map((b) => b.length) }).replace(
+    /[\u0100-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return `${line}\n${blocks.join('')}`;
 }
 
 /** The cache text of an index; `key` identifies the sources it was built from. */
 export function serializeIndex(index: CodeIndex, key: string): string {
+  const blocks: string[] = [];
   const tables: PersistedTable[] = index.tables().map((t) => {
     let flags = '';
     const chunk: number[] = [];
@@ -68,29 +115,28 @@ export function serializeIndex(index: CodeIndex, key: string): string {
       }
     }
     flags += String.fromCharCode(...chunk);
+    blocks.push(join(t.codes), join(t.titles), join(t.shorts), flags);
     return {
       descriptor: t.descriptor,
-      codes: join(t.codes),
-      titles: join(t.titles),
-      shorts: join(t.shorts),
-      flags,
+      rows: t.codes.length,
       status: [...t.status],
       validFrom: [...t.validFrom],
       validTo: [...t.validTo],
     };
   });
-  const persisted: PersistedIndex = {
-    magic: MAGIC,
-    format: INDEX_CACHE_FORMAT,
-    key,
-    tables,
-    extras: index.persistedExtras,
-  };
-  // Characters above U+00FF (the `→` of GEM labels, a `’` in a title) are written as \u escapes, so
-  // the text read back is a one-byte string: half the memory while it is parsed, and faster to parse.
-  return JSON.stringify(persisted).replace(
-    /[\u0100-\uffff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  const extras = index.persistedExtras;
+  for (const m of extras.mappings) blocks.push(clean(m.encoded));
+  return joinCacheText(
+    {
+      magic: MAGIC,
+      format: INDEX_CACHE_FORMAT,
+      key,
+      tables,
+      changes: extras.changes,
+      conversions: extras.conversions,
+      mappings: extras.mappings.map(({ system, target, label }) => ({ system, target, label })),
+    },
+    blocks,
   );
 }
 
@@ -114,30 +160,47 @@ export function cacheKeyOf(text: string): string | undefined {
  * is damaged; the caller then rebuilds from the sources.
  */
 export function deserializeIndex(text: string): { index: CodeIndex; key: string } {
-  const p = JSON.parse(text) as PersistedIndex;
-  if (p.magic !== MAGIC || p.format !== INDEX_CACHE_FORMAT)
-    throw new Error('not an index cache of this version');
+  const { header, blocks } = splitCacheText(text);
+  if (blocks.length !== header.tables.length * 4 + header.mappings.length)
+    throw new Error(
+      `index cache has ${blocks.length} blocks, expected ${header.tables.length * 4 + header.mappings.length}`,
+    );
   const index = new CodeIndex();
-  for (const t of p.tables) {
+  header.tables.forEach((t, i) => {
     if (!isCodeSystem(t.descriptor.system)) throw new Error(`unknown code system '${t.descriptor.system}'`);
-    const n = t.flags.length;
+    const [codes, titles, shorts, flagText] = blocks.slice(i * 4, i * 4 + 4) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    const n = flagText.length;
+    if (n !== t.rows) throw new Error(`index cache flags have ${n} rows, expected ${t.rows}`);
     const flags = new Uint8Array(n);
-    for (let i = 0; i < n; i++) flags[i] = t.flags.charCodeAt(i) - 48;
+    for (let r = 0; r < n; r++) flags[r] = flagText.charCodeAt(r) - 48;
     index.addTable(
       new ReleaseTable(
         t.descriptor,
-        split(t.codes, n),
-        split(t.titles, n),
-        split(t.shorts, n),
+        split(codes, n),
+        split(titles, n),
+        split(shorts, n),
         flags,
         new Map(t.status),
         new Map(t.validFrom),
         new Map(t.validTo),
       ),
     );
-  }
-  for (const c of p.extras.changes) index.addChanges(c.system, c.release, c.changes);
-  for (const c of p.extras.conversions) index.addConversions(c.system, c.conversions);
-  for (const m of p.extras.mappings) index.addMappings(m.system, m.target, m.label, m.encoded);
-  return { index, key: p.key };
+  });
+  for (const c of header.changes) index.addChanges(c.system, c.release, c.changes);
+  for (const c of header.conversions) index.addConversions(c.system, c.conversions);
+  header.mappings.forEach((m, i) => {
+    const encoded = blocks[header.tables.length * 4 + i]!;
+    index.addMappings(
+      m.system,
+      m.target,
+      m.label,
+      encoded.indexOf(ESCAPE) >= 0 ? unescape(encoded) : encoded,
+    );
+  });
+  return { index, key: header.key };
 }

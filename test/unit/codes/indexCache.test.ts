@@ -5,7 +5,9 @@ import {
   cacheKeyOf,
   deserializeIndex,
   INDEX_CACHE_FORMAT,
+  joinCacheText,
   serializeIndex,
+  splitCacheText,
 } from '../../../src/core/codes/indexCache';
 import type { CodeEntry, LoadResult } from '../../../src/core/codes/loaders/types';
 import type { CodeSystem } from '../../../src/core/codes/systems';
@@ -250,40 +252,71 @@ describe('indexCache: cacheKeyOf', () => {
 });
 
 describe('indexCache: refusing what is not a cache of this format', () => {
-  it('throws on a wrong magic or format, and on text that is not JSON', () => {
-    const good = JSON.parse(serializeIndex(sampleIndex(), 'k')) as Record<string, unknown>;
-    assert.throws(() => deserializeIndex(JSON.stringify({ ...good, magic: 'other' })), /not an index cache/);
+  it('throws on a wrong magic or format, and on text that is not a cache', () => {
+    const { header, blocks } = splitCacheText(serializeIndex(sampleIndex(), 'k'));
     assert.throws(
-      () => deserializeIndex(JSON.stringify({ ...good, format: INDEX_CACHE_FORMAT + 1 })),
+      () => deserializeIndex(joinCacheText({ ...header, magic: 'other' as 'clinical-coder-index' }, blocks)),
+      /not an index cache/,
+    );
+    assert.throws(
+      () => deserializeIndex(joinCacheText({ ...header, format: INDEX_CACHE_FORMAT + 1 }, blocks)),
       /not an index cache/,
     );
     assert.throws(() => deserializeIndex('{"magic":"clinical-coder-index"'));
     assert.throws(() => deserializeIndex(''));
+    // a cache cut short, or with bytes after its last block
+    const text = serializeIndex(sampleIndex(), 'k');
+    assert.throws(() => deserializeIndex(text.slice(0, -3)), /cut short/);
+    assert.throws(() => deserializeIndex(`${text}x`), /after its last block/);
   });
 
   it('throws on a damaged column (row count mismatch) or an unknown system', () => {
     const text = serializeIndex(sampleIndex(), 'k');
-    const p = JSON.parse(text) as {
-      tables: { codes: string; titles: string; flags: string; descriptor: { system: string } }[];
-    };
-    const damaged = (edit: (t: (typeof p.tables)[number]) => void): string => {
-      const copy = JSON.parse(text) as typeof p;
-      edit(copy.tables[0]!);
-      return JSON.stringify(copy);
-    };
+    const { header, blocks } = splitCacheText(text);
+    // blocks of table 0: 0 codes, 1 titles, 2 shorts, 3 flags
+    const damaged = (block: number, edit: (b: string) => string): string =>
+      joinCacheText(
+        header,
+        blocks.map((b, i) => (i === block ? edit(b) : b)),
+      );
     assert.throws(
-      () => deserializeIndex(damaged((t) => (t.titles = t.titles.split(SEP).slice(1).join(SEP)))),
+      () => deserializeIndex(damaged(1, (b) => b.split(SEP).slice(1).join(SEP))),
       /column has 3 rows, expected 4/,
     );
     assert.throws(
-      () => deserializeIndex(damaged((t) => (t.codes = `${t.codes}${SEP}EXTRA`))),
+      () => deserializeIndex(damaged(0, (b) => `${b}${SEP}EXTRA`)),
       /column has 5 rows, expected 4/,
     );
-    assert.throws(() => deserializeIndex(damaged((t) => (t.flags = t.flags.slice(1)))), /expected 3/);
-    assert.throws(() => deserializeIndex(damaged((t) => (t.flags = ''))), /column has 4 rows, expected 0/);
-    assert.throws(
-      () => deserializeIndex(damaged((t) => (t.descriptor.system = 'dsm5'))),
-      /unknown code system 'dsm5'/,
+    assert.throws(() => deserializeIndex(damaged(3, (b) => b.slice(1))), /flags have 3 rows, expected 4/);
+    assert.throws(() => deserializeIndex(damaged(3, () => '')), /flags have 0 rows, expected 4/);
+    const t0 = header.tables[0]!;
+    const renamed = {
+      ...header,
+      tables: [
+        { ...t0, descriptor: { ...t0.descriptor, system: 'dsm5' as never } },
+        ...header.tables.slice(1),
+      ],
+    };
+    assert.throws(() => deserializeIndex(joinCacheText(renamed, blocks)), /unknown code system 'dsm5'/);
+  });
+
+  it('keeps characters above U+00FF through the one-byte text', () => {
+    const index = new CodeIndex();
+    index.add(
+      {
+        system: 'hcpcs',
+        release: { id: 'hcpcs-2020', label: 'HCPCS 2020' },
+        entries: [{ code: 'A0001', title: 'Patient’s “own” → device \u0000 x' }],
+        counts: { lines: 1, entries: 1, skipped: 0, rejected: 0 },
+        rejected: [],
+      },
+      { source: 'test' },
+    );
+    const text = serializeIndex(index, 'k');
+    assert.ok(![...text].some((c) => c.charCodeAt(0) > 0xff), 'every character is Latin-1');
+    assert.strictEqual(
+      deserializeIndex(text).index.lookup('hcpcs', 'A0001')?.title,
+      'Patient’s “own” → device   x',
     );
   });
 });
