@@ -1,34 +1,13 @@
 /** `clinical-coder validate FILE…`: the code diagnostics of each file, as `path:line:col: severity: message [rule]`. */
 
-import * as path from 'path';
 import type { CodeIndex } from '../core/codes/codeIndex';
-import { detectFormat } from '../core/codes/findCodes';
+import { documentFormatOf } from '../core/codes/documentFormat';
 import type { DocumentFormat } from '../core/codes/findCodes';
 import { validateCodes } from '../core/codes/validate';
 import type { CodeProblem, Severity } from '../core/codes/validate';
 import type { ValidateOptions } from './args';
 import { plural } from './output';
 import type { Paint } from './output';
-
-/** Formats an extension names, used when the content alone reads as plain text. */
-const EXTENSION_FORMATS: Readonly<Record<string, DocumentFormat>> = {
-  '.json': 'json',
-  '.xml': 'xml',
-  '.hl7': 'hl7',
-  '.x12': 'x12',
-  '.edi': 'x12',
-  '.837': 'x12',
-  '.835': 'x12',
-  '.csv': 'csv',
-  '.tsv': 'csv',
-};
-
-/** The format of a document: from its content, else from its file extension, else text. */
-export function formatOf(fileName: string | undefined, text: string): DocumentFormat {
-  const detected = detectFormat(text);
-  if (detected !== 'text' || fileName === undefined) return detected;
-  return EXTENSION_FORMATS[path.extname(fileName).toLowerCase()] ?? 'text';
-}
 
 /** Maps UTF-16 offsets to 1-based line and column. CR LF, LF and lone CR (HL7) all end a line. */
 export class LineMap {
@@ -90,7 +69,7 @@ export function validateText(
   options: ValidateOptions,
 ): FileReport {
   const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
-  const format = formatOf(fileName, text);
+  const format = documentFormatOf(fileName, text);
   const problems = validateCodes(text, index, {
     format,
     rules: options.rules,

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { Commands, DIAGNOSTIC_SOURCE, Settings } from '../constants';
 import type { CodeIndex } from '../core/codes/codeIndex';
 import type { DocumentFormat } from '../core/codes/findCodes';
-import { findDatesOfService, validateCodes } from '../core/codes/validate';
+import { findDatesOfService, RULE_IDS, validateCodes } from '../core/codes/validate';
 import type { CodeProblem, RuleId, Severity, ValidateOptions } from '../core/codes/validate';
 import { registerCommand, UserError } from '../platform/commands';
 import type { Logger } from '../platform/log';
@@ -59,14 +59,6 @@ const CHUNK_MAX = 512 * 1024;
 const WHOLE_PASS_LIMIT = 2 * 1024 * 1024;
 /** Schemes that are never validated (output channels, debug consoles, git's copies of files). */
 const EXCLUDED_SCHEMES = new Set(['output', 'debug', 'git', 'gitfs', 'vscode-scm']);
-const RULE_IDS: readonly RuleId[] = [
-  'unknown-code',
-  'malformed-code',
-  'header-code',
-  'deleted-code',
-  'invalid-on-date',
-  'undotted-code',
-];
 
 export interface DiagnosticsApi {
   readonly collection: vscode.DiagnosticCollection;

@@ -1,29 +1,16 @@
 import * as vscode from 'vscode';
 import type { CodeIndex } from '../core/codes/codeIndex';
+import { formatOfFileName } from '../core/codes/documentFormat';
 import { detectFormat, findCodes } from '../core/codes/findCodes';
 import type { CodeMatch, DocumentFormat } from '../core/codes/findCodes';
-
-const EXTENSION_FORMATS: Readonly<Record<string, DocumentFormat>> = {
-  '.hl7': 'hl7',
-  '.x12': 'x12',
-  '.edi': 'x12',
-  '.837': 'x12',
-  '.835': 'x12',
-  '.csv': 'csv',
-  '.tsv': 'csv',
-  '.json': 'json',
-  '.xml': 'xml',
-};
 
 /**
  * How a document is read: by its file extension or language, else by its first characters (a
  * `.txt` holding an HL7 message is read as HL7).
  */
 export function documentFormat(doc: vscode.TextDocument, text?: string): DocumentFormat {
-  const name = doc.uri.path.toLowerCase();
-  const ext = name.slice(name.lastIndexOf('.'));
-  const byExt = EXTENSION_FORMATS[ext];
-  if (byExt) return byExt;
+  const byName = formatOfFileName(doc.uri.path);
+  if (byName) return byName;
   switch (doc.languageId) {
     case 'csv':
     case 'tsv':
