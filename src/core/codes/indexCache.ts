@@ -53,8 +53,15 @@ function clean(v: string): string {
     : out;
 }
 
+/** Undoes the escapes of {@link clean}: NUL + 4 hex digits → the character. */
 function unescape(v: string): string {
-  return v.replace(/\u0000([0-9a-f]{4})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  let out = '';
+  let from = 0;
+  for (let at = v.indexOf(ESCAPE); at >= 0; at = v.indexOf(ESCAPE, from)) {
+    out += v.slice(from, at) + String.fromCharCode(parseInt(v.slice(at + 1, at + 5), 16));
+    from = at + 5;
+  }
+  return out + v.slice(from);
 }
 
 function join(values: readonly string[]): string {
