@@ -58,11 +58,11 @@ const entries = [
     external: ['vscode'],
     // axios ships a browser build too; the extension host is Node.
     mainFields: ['module', 'main'],
-    // axios's Node build requires form-data → mime-types → mime-db (a 130 KB table of every MIME
-    // type) only to guess the type of multipart file parts. The extension never sends multipart
-    // bodies, so the table is replaced by an empty one: lookups fall back to
-    // application/octet-stream. Keeps the bundle lean (the .vsix budget is 400 KB of JavaScript).
-    plugins: [...common.plugins, emptyModule('mime-db')],
+    // axios's Node build requires form-data (with mime-types → mime-db, a 130 KB table of every MIME
+    // type, and the get-intrinsic family) only to build multipart/form-data bodies. The extension never
+    // sends one (axios reaches form-data only for that content type), so the package is replaced by an
+    // empty module. Keeps the bundle lean: the .vsix's JavaScript must stay under 400 KB.
+    plugins: [...common.plugins, emptyModule('form-data')],
     define: { 'process.env.NODE_ENV': production ? '"production"' : '"development"' },
   },
 ];
