@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { CodeIndex } from '../core/codes/codeIndex';
 import { formatOfFileName } from '../core/codes/documentFormat';
-import { detectFormat, findCodes } from '../core/codes/findCodes';
+import { detectFormat, findCodes, matchAt } from '../core/codes/findCodes';
 import type { CodeMatch, DocumentFormat } from '../core/codes/findCodes';
 
 /**
@@ -62,17 +62,7 @@ export class DocumentCodes {
 
   /** The match covering `offset` (a caret right after a code counts). */
   at(doc: vscode.TextDocument, index: CodeIndex, offset: number): CodeMatch | undefined {
-    const matches = this.get(doc, index);
-    let lo = 0;
-    let hi = matches.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const m = matches[mid]!;
-      if (offset < m.start) hi = mid - 1;
-      else if (offset > m.end) lo = mid + 1;
-      else return m;
-    }
-    return undefined;
+    return matchAt(this.get(doc, index), offset);
   }
 
   forget(doc: vscode.TextDocument): void {

@@ -307,13 +307,8 @@ function emit(
   else scan.matches.push({ start, end, text, candidates, confidence, evidence });
 }
 
-/** The match covering `offset` (start ≤ offset ≤ end, so a caret just after a code counts), if any. */
-export function findCodeAt(
-  text: string,
-  offset: number,
-  context: FindCodesContext = {},
-): CodeMatch | undefined {
-  const matches = findCodes(text, context);
+/** The match of `matches` (sorted by start) covering `offset` (start ≤ offset ≤ end), if any. */
+export function matchAt(matches: readonly CodeMatch[], offset: number): CodeMatch | undefined {
   let lo = 0;
   let hi = matches.length - 1;
   while (lo <= hi) {
@@ -324,6 +319,15 @@ export function findCodeAt(
     else return m;
   }
   return undefined;
+}
+
+/** The match covering `offset` (start ≤ offset ≤ end, so a caret just after a code counts), if any. */
+export function findCodeAt(
+  text: string,
+  offset: number,
+  context: FindCodesContext = {},
+): CodeMatch | undefined {
+  return matchAt(findCodes(text, context), offset);
 }
 
 /**
@@ -1048,7 +1052,12 @@ interface CsvHeader {
 }
 
 /** The header of a delimited document when at least one column is named for a code system. */
-function csvHeader(text: string): CsvHeader | undefined {
+/**
+ * The first non-empty line of a delimited document (at most 4096 characters), where it ends, and the
+ * delimiter it uses most (`,`, tab, `|` or `;`; `''` when it has none). Shared by the CSV scanner
+ * and the date-of-service reader.
+ */
+export function csvFirstLine(text: string): { line: string; end: number; delimiter: string } {
   let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   while (start < text.length && (text.charCodeAt(start) === 10 || text.charCodeAt(start) === 13)) start++;
   let end = start;
@@ -1069,7 +1078,12 @@ function csvHeader(text: string): CsvHeader | undefined {
       delimiter = d;
     }
   }
-  if (best === 0) return undefined;
+  return { line, end, delimiter };
+}
+
+function csvHeader(text: string): CsvHeader | undefined {
+  const { line, end, delimiter } = csvFirstLine(text);
+  if (delimiter === '') return undefined;
   const cells = line.split(delimiter).map((c) => c.trim().replace(/^"|"$/g, ''));
   if (
     cells.length < 2 ||

@@ -28,7 +28,7 @@
 
 import { codeKey, displayCode } from './codeIndex';
 import type { CodeIndex, CodeInfo, CodeRef, ReleaseDescriptor } from './codeIndex';
-import { detectFormat, visitCodes } from './findCodes';
+import { csvFirstLine, detectFormat, visitCodes } from './findCodes';
 import type { CodeCandidate, CodeEvidence, CodeMatch, DocumentFormat } from './findCodes';
 import { CODE_SYSTEM_LABELS } from './systems';
 import type { CodeSystem } from './systems';
@@ -1320,27 +1320,8 @@ const DOS_COLUMNS: readonly string[] = [
 ];
 
 function csvDates(text: string): DateOfService[] {
-  let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  while (start < text.length && (text.charCodeAt(start) === 10 || text.charCodeAt(start) === 13)) start++;
-  let end = start;
-  while (
-    end < text.length &&
-    end - start < 4096 &&
-    text.charCodeAt(end) !== 10 &&
-    text.charCodeAt(end) !== 13
-  )
-    end++;
-  const line = text.slice(start, end);
-  let delimiter = '';
-  let best = 0;
-  for (const d of [',', '\t', '|', ';']) {
-    const count = line.split(d).length - 1;
-    if (count > best) {
-      best = count;
-      delimiter = d;
-    }
-  }
-  if (best === 0) return [];
+  const { line, end, delimiter } = csvFirstLine(text);
+  if (delimiter === '') return [];
   const names = line.split(delimiter).map((c) =>
     c
       .trim()
