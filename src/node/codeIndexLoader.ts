@@ -17,7 +17,8 @@ import { CodeIndex } from '../core/codes/codeIndex';
 import type { ReleaseDescriptor } from '../core/codes/codeIndex';
 import { cacheKeyOf, deserializeIndex, INDEX_CACHE_FORMAT, serializeIndex } from '../core/codes/indexCache';
 import type { LoadCounts, LoaderInput, RejectedLine } from '../core/codes/loaders/types';
-import { icd9Companion, identifySource, isSingleByteText, loadSource } from '../core/codes/sources';
+import { windows1252FromLatin1 } from '../core/codes/loaders/text';
+import { icd9Companion, identifySource, loadSource, singleByteCharset } from '../core/codes/sources';
 import type { SourceId } from '../core/codes/sources';
 import { readTextIfExists, writeTextAtomic } from './files';
 
@@ -174,9 +175,12 @@ export function readCacheText(file: string): Promise<string | undefined> {
   return readTextIfExists(file, 'latin1');
 }
 
-/** ASCII and Latin-1 files are decoded natively here; the others go to their loader as bytes. */
+/** Single-byte files (ASCII, Latin-1, Windows-1252) are decoded natively here; the others go to their loader as bytes. */
 export function loaderInput(source: IndexSource, data: Buffer): LoaderInput {
-  return isSingleByteText(source.id.kind) ? data.toString('latin1') : data;
+  const charset = singleByteCharset(source.id.kind);
+  if (charset === undefined) return data;
+  const text = data.toString('latin1');
+  return charset === 'windows-1252' ? windows1252FromLatin1(text) : text;
 }
 
 function sha256(data: Uint8Array | string): string {

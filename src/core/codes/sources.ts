@@ -145,12 +145,15 @@ export function icd9Companion(fileName: string): string | undefined {
  * Short-title ICD-9 files alone give `undefined` (they are read with their long-title file).
  */
 /**
- * Whether a kind's loader reads its bytes as ASCII or ISO-8859-1: a caller with a native decoder
- * (Node's `Buffer#toString('latin1')`) may then pass the text instead of the bytes, which is several
- * times faster than decoding in JavaScript. Other kinds need their bytes (UTF-8, Windows-1252, .xlsx).
+ * The single-byte charset a kind's loader decodes its bytes with, if any: a caller with a native
+ * Latin-1 decoder (Node's `Buffer#toString('latin1')`) may then pass text instead of bytes, several
+ * times faster than decoding in JavaScript (`windows-1252` text must go through
+ * `windows1252FromLatin1`). Other kinds need their bytes (UTF-8, .xlsx).
  */
-export function isSingleByteText(kind: SourceKind): boolean {
-  return /^icd10(cm|pcs)-(order|codes)|^icd9cm-|^gem-/.test(kind) && kind !== 'icd10cm-conversion';
+export function singleByteCharset(kind: SourceKind): 'latin1' | 'windows-1252' | undefined {
+  if (kind === 'hcpcs-anweb' || kind === 'cvx') return 'windows-1252';
+  if (kind === 'icd10cm-conversion') return undefined;
+  return /^icd10(cm|pcs)-(order|codes)|^icd9cm-|^gem-/.test(kind) ? 'latin1' : undefined;
 }
 
 export function loadSource(

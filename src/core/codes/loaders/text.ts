@@ -50,7 +50,17 @@ const CP1252_HIGH =
  * as ISO-8859-1 in some versions (0x92 stays U+0092 instead of becoming `’`).
  */
 export function decodeWindows1252(bytes: Uint8Array): string {
-  return decodeLatin1(bytes).replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]!);
+  return windows1252FromLatin1(decodeLatin1(bytes));
+}
+
+/**
+ * Re-reads text decoded as ISO-8859-1 as Windows-1252: only 0x80–0x9F differ (`’`, `€`…). Lets a
+ * caller with a native Latin-1 decoder (Node's Buffer) skip the JavaScript byte loop.
+ */
+export function windows1252FromLatin1(text: string): string {
+  return /[\u0080-\u009f]/.test(text)
+    ? text.replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]!)
+    : text;
 }
 
 /**
