@@ -832,6 +832,27 @@ interface JsonFrame {
   modifierCodes: boolean;
 }
 
+/**
+ * The end of the JSON string whose opening quote is at `open` (the index of its closing quote, or the
+ * text's length when unterminated), and whether it holds a backslash escape. Linear, no regex.
+ */
+export function jsonStringEnd(text: string, open: number): { end: number; escaped: boolean } {
+  const n = text.length;
+  let j = open + 1;
+  let escaped = false;
+  while (j < n) {
+    const d = text.charCodeAt(j);
+    if (d === 92) {
+      escaped = true;
+      j += 2;
+      continue;
+    }
+    if (d === 34) break;
+    j++;
+  }
+  return { end: Math.min(j, n), escaped };
+}
+
 function scanJson(scan: Scan): void {
   const { text } = scan;
   const stack: JsonFrame[] = [];
@@ -840,18 +861,7 @@ function scanJson(scan: Scan): void {
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 34 /* " */) {
-      let j = i + 1;
-      let escaped = false;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (d === 92) {
-          escaped = true;
-          j += 2;
-          continue;
-        }
-        if (d === 34) break;
-        j++;
-      }
+      const { end: j, escaped } = jsonStringEnd(text, i);
       const top = stack[stack.length - 1];
       if (top && top.isObject) {
         if (top.expectKey) {

@@ -28,7 +28,7 @@
 
 import { codeKey, displayCode } from './codeIndex';
 import type { CodeIndex, CodeInfo, CodeRef, ReleaseDescriptor } from './codeIndex';
-import { csvFirstLine, detectFormat, visitCodes } from './findCodes';
+import { csvFirstLine, detectFormat, jsonStringEnd, visitCodes } from './findCodes';
 import type { CodeCandidate, CodeEvidence, CodeMatch, DocumentFormat } from './findCodes';
 import { CODE_SYSTEM_LABELS } from './systems';
 import type { CodeSystem } from './systems';
@@ -1478,18 +1478,7 @@ function jsonDates(text: string): DateOfService[] {
     if (best && pendingCount === 0) break; // nothing later can come first
     const c = text.charCodeAt(i);
     if (c === 34) {
-      let j = i + 1;
-      let escaped = false;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (d === 92) {
-          escaped = true;
-          j += 2;
-          continue;
-        }
-        if (d === 34) break;
-        j++;
-      }
+      const { end: j, escaped } = jsonStringEnd(text, i);
       const top = stack[stack.length - 1];
       if (top && top.isObject && !escaped) {
         if (top.expectKey) {
