@@ -510,7 +510,7 @@ async function heapChild(cacheFile: string): Promise<void> {
   const map = new Map<string, string>();
   const mapBefore = heapNow();
   for (const t of loaded.index.tables())
-    for (let i = 0; i < t.codes.length; i++) map.set(`${t.codes[i]!}`, `${t.titles[i]!}`.slice(0));
+    for (let i = 0; i < t.codes.length; i++) map.set(`${t.codes[i]!}`, `${t.titles.at(i)!}`.slice(0));
   gc();
   gc();
   const mapHeap = heapNow() - mapBefore;

@@ -11,7 +11,8 @@
 import { canonicalise } from './recognise';
 import { CODE_SYSTEM_LABELS } from './systems';
 import type { CodeSystem } from './systems';
-import type { CodeChange, CodeConversion, CodeMapping, LoadResult, MappingTarget } from './loaders/types';
+import { columnArray } from './loaders/types';
+import type { CodeChange, CodeConversion, CodeMapping, LoadResult, MappingTarget, TextColumn } from './loaders/types';
 
 /** A release as the index holds it. */
 export interface ReleaseDescriptor {
@@ -109,9 +110,9 @@ export class ReleaseTable {
   constructor(
     readonly descriptor: ReleaseDescriptor,
     readonly codes: string[],
-    readonly titles: string[],
+    readonly titles: TextColumn,
     /** `''` when none. */
-    readonly shorts: string[],
+    readonly shorts: TextColumn,
     readonly flags: Uint8Array,
     /** Sparse per-row extras: status, validity dates. */
     readonly status: ReadonlyMap<number, string>,
@@ -470,8 +471,8 @@ export class CodeIndex {
     const merged = new ReleaseTable(
       { ...table.descriptor, count: base + codes.length },
       table.codes.concat(codes),
-      table.titles.concat(titles),
-      table.shorts.concat(shorts),
+      columnArray(table.titles).concat(titles),
+      columnArray(table.shorts).concat(shorts),
       Uint8Array.from([...table.flags, ...flags]),
       shift(status, table.status),
       shift(validFrom, table.validFrom),
@@ -697,7 +698,7 @@ export class CodeIndex {
       system,
       code: key,
       display,
-      title: found.table.titles[found.row]!,
+      title: found.table.titles.at(found.row)!,
       ...(billable !== undefined ? { billable } : {}),
     };
   }
@@ -735,7 +736,7 @@ export class CodeIndex {
         system,
         code: p,
         display: displayCode(system, p),
-        title: t.titles[row]!,
+        title: t.titles.at(row)!,
         ...(billable !== undefined ? { billable } : {}),
       });
     }
@@ -762,7 +763,7 @@ export class CodeIndex {
         system,
         code: child,
         display: displayCode(system, child),
-        title: table.titles[r]!,
+        title: table.titles.at(r)!,
         billable: true,
       });
     }
@@ -813,10 +814,10 @@ export class CodeIndex {
     if (found) {
       const { table, row } = found;
       const billable = table.billable(row);
-      const short = table.shorts[row]!;
+      const short = table.shorts.at(row)!;
       base = {
         release: table.descriptor,
-        title: table.titles[row]!,
+        title: table.titles.at(row)!,
         ...(short !== '' ? { short } : {}),
         ...(billable !== undefined ? { billable } : {}),
         modifier: table.isModifier(row),

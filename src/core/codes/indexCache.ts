@@ -15,6 +15,8 @@ import { CodeIndex, ReleaseTable } from './codeIndex';
 import type { IndexExtras, ReleaseDescriptor } from './codeIndex';
 import { isCodeSystem } from './systems';
 import type { CodeSystem } from './systems';
+import { columnArray } from './loaders/types';
+import type { TextColumn } from './loaders/types';
 
 /** Bump when the layout changes: older caches are then rebuilt, never misread. */
 export const INDEX_CACHE_FORMAT = 3;
@@ -80,6 +82,44 @@ function split(text: string, count: number): string[] {
   return parts;
 }
 
+/**
+ * A titles column read from its cache block when asked: the block stays one string and each row is
+ * found through the offset where it ends, so loading the cache makes no string per title (a row is
+ * sliced, and unescaped if need be, on access).
+ */
+class BlockColumn implements TextColumn {
+  constructor(
+    private readonly block: string,
+    /** Offset of the separator after each row (the block's length after the last). */
+    private readonly ends: Int32Array,
+  ) {}
+
+  get length(): number {
+    return this.ends.length;
+  }
+
+  at(row: number): string | undefined {
+    if (row < 0 || row >= this.ends.length) return undefined;
+    const v = this.block.slice(row === 0 ? 0 : this.ends[row - 1]! + 1, this.ends[row]);
+    return v.indexOf(ESCAPE) >= 0 ? unescape(v) : v;
+  }
+}
+
+/** A block as a lazily read column of `count` rows; throws when it holds another number of rows. */
+function blockColumn(text: string, count: number): TextColumn {
+  if (count === 0 && text === '') return [];
+  const ends = new Int32Array(count);
+  let rows = 0;
+  for (let at = text.indexOf(SEP); at >= 0; at = text.indexOf(SEP, at + 1)) {
+    if (rows < count) ends[rows] = at;
+    rows++;
+  }
+  if (rows < count) ends[rows] = text.length;
+  rows++; // the last row has no separator after it
+  if (rows !== count) throw new Error(`index cache column has ${rows} rows, expected ${count}`);
+  return new BlockColumn(text, ends);
+}
+
 /** The JSON line and the blocks of a cache text (exported for tests that damage a cache on purpose). */
 export function splitCacheText(text: string): { header: PersistedHeader; blocks: string[] } {
   const nl = text.indexOf('\n');
@@ -122,7 +162,7 @@ export function serializeIndex(index: CodeIndex, key: string): string {
       }
     }
     flags += String.fromCharCode(...chunk);
-    blocks.push(join(t.codes), join(t.titles), join(t.shorts), flags);
+    blocks.push(join(t.codes), join(columnArray(t.titles)), join(columnArray(t.shorts)), flags);
     return {
       descriptor: t.descriptor,
       rows: t.codes.length,
@@ -189,8 +229,8 @@ export function deserializeIndex(text: string): { index: CodeIndex; key: string 
       new ReleaseTable(
         t.descriptor,
         split(codes, n),
-        split(titles, n),
-        split(shorts, n),
+        blockColumn(titles, n),
+        blockColumn(shorts, n),
         flags,
         new Map(t.status),
         new Map(t.validFrom),

@@ -53,12 +53,12 @@ export function activeSearchSource(index: CodeIndex): IndexSearchSource {
     },
     title: (row) => {
       const l = locate(row);
-      return l.table.titles[l.row]!;
+      return l.table.titles.at(l.row)!;
     },
     alternate: (row) => {
       const l = locate(row);
-      const s = l.table.shorts[l.row]!;
-      return s === '' || s === l.table.titles[l.row] ? undefined : s;
+      const s = l.table.shorts.at(l.row)!;
+      return s === '' || s === l.table.titles.at(l.row) ? undefined : s;
     },
     billable: (row) => {
       const l = locate(row);

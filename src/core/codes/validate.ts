@@ -1229,13 +1229,23 @@ function monthAt(text: string, pos: number, limit: number): { value: number; end
 
 /** Text, markdown, HL7: a date-of-service label, a few separator characters, a date. */
 const DATE_LABEL =
-  /\b(?:dates?\s+of\s+service|date\s+of\s+admission|admission\s+date|admit\s*\/\s*discharge(?:\s+dates?)?|admit(?:ted)?(?:\s+date)?|service\s+date|dos)\b/gi;
+  /\b(?:dates?\s+of\s+service|date\s+of\s+admission|admission\s+date|admit\s*\/\s*discharge(?:\s+dates?)?|admit(?:ted)?(?:\s+date)?|service\s+date|dos)\b/iy;
+/**
+ * Where a {@link DATE_LABEL} may start: the first letters of its words, matched case by case. A
+ * case-insensitive alternation with `\b` tried at every position of a 10 MB document costs more than
+ * finding these few stems and trying the label only there (sticky).
+ */
+const DATE_LABEL_STEM = /[DdAaSs](?:[Aa][Tt][Ee]|[Dd][Mm][Ii]|[Ee][Rr][Vv]|[Oo][Ss])/g;
 
 function phraseDates(text: string): DateOfService[] {
   const found: { at: number; date: string }[] = [];
-  DATE_LABEL.lastIndex = 0;
-  for (let m = DATE_LABEL.exec(text); m !== null; m = DATE_LABEL.exec(text)) {
+  DATE_LABEL_STEM.lastIndex = 0;
+  for (let s = DATE_LABEL_STEM.exec(text); s !== null; s = DATE_LABEL_STEM.exec(text)) {
+    DATE_LABEL.lastIndex = s.index;
+    const m = DATE_LABEL.exec(text);
+    if (m === null) continue;
     const labelEnd = m.index + m[0].length;
+    DATE_LABEL_STEM.lastIndex = labelEnd;
     let p = labelEnd;
     // `: `, `:** `, ` | `, ` - `, ` (s): `, `=`, `#`
     const limit = Math.min(text.length, labelEnd + 12);

@@ -359,7 +359,7 @@ describe('codeIndex: releases side by side', () => {
     const index = fullIndex();
     const r = index.rowIn('icd10cm-FY2025', 'G35');
     assert.ok(r);
-    assert.strictEqual(r.table.titles[r.row], 'Multiple sclerosis');
+    assert.strictEqual(r.table.titles.at(r.row), 'Multiple sclerosis');
     assert.strictEqual(r.table.billable(r.row), true);
     const s = index.rowIn('icd10cm-FY2026', 'g35');
     assert.ok(s);
@@ -757,7 +757,7 @@ describe('codeIndex: the real bundled data (dist/data)', function () {
       const dotted = code.length > 3 ? `${code.slice(0, 3)}.${code.slice(3)}` : code;
       for (const form of [code, dotted]) {
         const row = index.activeRow('icd10cm', form);
-        if (!row || row.table.titles[row.row] !== title) wrong.push(form);
+        if (!row || row.table.titles.at(row.row) !== title) wrong.push(form);
       }
       if (wrong.length > 20) break;
     }
@@ -778,7 +778,7 @@ describe('codeIndex: the real bundled data (dist/data)', function () {
     const wrong: string[] = [];
     for (const [code, title] of titles) {
       const row = index.activeRow('icd10pcs', code);
-      if (!row || row.table.titles[row.row] !== title) wrong.push(code);
+      if (!row || row.table.titles.at(row.row) !== title) wrong.push(code);
       if (wrong.length > 20) break;
     }
     assert.deepStrictEqual(wrong, []);

@@ -12,16 +12,25 @@ export type Icd9Kind = 'diagnoses' | 'procedures';
 const DX = /^(?:[0-9]{3,5}|V[0-9]{2,4}|E[0-9]{3,4})$/;
 const SG = /^[0-9]{2,4}$/;
 
+/** The codes of one file in file order, their titles, and each code's row. */
+interface Titles {
+  readonly codes: string[];
+  readonly titles: string[];
+  readonly rows: Map<string, number>;
+}
+
 function readTitles(
   input: LoaderInput,
   kind: Icd9Kind,
   which: string,
   counts: Record<string, number>,
   rejected: Rejections,
-): Map<string, string> {
+): Titles {
   const text = decodeInput(input, 'latin1');
   const shape = kind === 'diagnoses' ? DX : SG;
-  const titles = new Map<string, string>();
+  const codes: string[] = [];
+  const titles: string[] = [];
+  const rows = new Map<string, number>();
   counts[`${which}Lines`] = forEachLine(text, (line, n) => {
     if (isBlank(line)) {
       counts.skipped!++;
@@ -38,10 +47,17 @@ function readTitles(
         line,
       );
     if (!title) return rejected.add(n, `${which} file: title is empty`, line);
-    if (titles.has(code)) return rejected.add(n, `${which} file: duplicate code ${code}`, line);
-    titles.set(code, title);
+    // one hash of the code: set, and see from the size whether it was already there
+    const before = rows.size;
+    rows.set(code, codes.length);
+    if (rows.size === before) {
+      rows.set(code, codes.indexOf(code)); // the first line keeps the code
+      return rejected.add(n, `${which} file: duplicate code ${code}`, line);
+    }
+    codes.push(code);
+    titles.push(title);
   });
-  return titles;
+  return { codes, titles, rows };
 }
 
 /**
@@ -49,6 +65,7 @@ function readTitles(
  * `long` gives `title`; `short` (when given) gives `short`; codes only in the short file are kept
  * with the short title as their title and counted in `counts.shortOnly`. Every code in these files is
  * billable (the files list valid codes only). Rejected lines are numbered within their own file.
+ * The rows come as columns (long-file codes first, then short-only ones) that the index adopts.
  */
 export function loadIcd9Cm(
   long: LoaderInput,
@@ -58,28 +75,35 @@ export function loadIcd9Cm(
 ): LoadResult {
   const counts = newCounts();
   const rejected = new Rejections(counts, options);
-  const longTitles = readTitles(long, kind, 'long', counts, rejected);
-  const shortTitles = short !== undefined ? readTitles(short, kind, 'short', counts, rejected) : undefined;
+  const l = readTitles(long, kind, 'long', counts, rejected);
+  const s = short !== undefined ? readTitles(short, kind, 'short', counts, rejected) : undefined;
   counts.lines = counts.longLines! + (counts.shortLines ?? 0);
-  const entries: CodeEntry[] = [];
-  for (const [code, title] of longTitles) {
-    const s = shortTitles?.get(code);
-    entries.push(
-      s !== undefined ? { code, title, short: s, billable: true } : { code, title, billable: true },
-    );
+  // the long file's columns and row map are extended in place with the codes only the short file has
+  const { codes, titles, rows } = l;
+  const longCount = codes.length;
+  const shorts = new Array<string>(longCount);
+  for (let i = 0; i < longCount; i++) {
+    const row = s?.rows.get(codes[i]!);
+    const st = row === undefined ? undefined : s!.titles[row]!;
+    shorts[i] = st === undefined || st === titles[i] ? '' : st;
   }
-  if (shortTitles) {
+  if (s) {
     counts.shortOnly = 0;
-    counts.longOnly = 0;
-    for (const [code, s] of shortTitles) {
-      if (!longTitles.has(code)) {
-        entries.push({ code, title: s, short: s, billable: true });
-        counts.shortOnly++;
-      }
+    for (let i = 0; i < s.codes.length; i++) {
+      const code = s.codes[i]!;
+      if (rows.has(code)) continue;
+      rows.set(code, codes.length);
+      codes.push(code);
+      titles.push(s.titles[i]!);
+      shorts.push('');
+      counts.shortOnly++;
     }
-    for (const code of longTitles.keys()) if (!shortTitles.has(code)) counts.longOnly++;
+    counts.longOnly = 0;
+    for (let i = 0; i < longCount; i++) if (!s.rows.has(codes[i]!)) counts.longOnly++;
   }
-  counts.entries = entries.length;
+  const billable = new Uint8Array(codes.length).fill(1);
+  let entries: CodeEntry[] | undefined;
+  counts.entries = codes.length;
   const system = kind === 'diagnoses' ? 'icd9cm-dx' : 'icd9cm-pcs';
   const label = kind === 'diagnoses' ? 'ICD-9-CM diagnoses' : 'ICD-9-CM procedures';
   const version = options?.fileName ? /CMS([0-9]{2})_/i.exec(options.fileName)?.[1] : undefined;
@@ -88,5 +112,22 @@ export function loadIcd9Cm(
     (version
       ? { id: `${system}-v${version}`, label: `${label} v${version}` }
       : resolveRelease(options, system, label, ''));
-  return { system, release, entries, counts, rejected: rejected.list };
+  return {
+    system,
+    release,
+    get entries(): CodeEntry[] {
+      entries ??= codes.map((code, i) =>
+        i < longCount && s?.rows.has(code)
+          ? { code, title: titles[i]!, short: shorts[i] || titles[i]!, billable: true }
+          : i >= longCount
+            ? { code, title: titles[i]!, short: titles[i]!, billable: true }
+            : { code, title: titles[i]!, billable: true },
+      );
+      return entries;
+    },
+    columns: { codes, titles, shorts, billable },
+    rows,
+    counts,
+    rejected: rejected.list,
+  };
 }

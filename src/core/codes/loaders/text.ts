@@ -101,9 +101,14 @@ export function resolveRelease(
 
 /** `yyyymmdd` → `yyyy-mm-dd`; `undefined` for blanks or anything that is not a plausible date. */
 export function isoDate(yyyymmdd: string): string | undefined {
-  if (!/^[0-9]{8}$/.test(yyyymmdd)) return undefined;
-  const m = Number(yyyymmdd.slice(4, 6));
-  const d = Number(yyyymmdd.slice(6, 8));
+  // by character codes: the HCPCS loader calls this three times per record
+  if (yyyymmdd.length !== 8) return undefined;
+  for (let i = 0; i < 8; i++) {
+    const c = yyyymmdd.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  const m = (yyyymmdd.charCodeAt(4) - 48) * 10 + yyyymmdd.charCodeAt(5) - 48;
+  const d = (yyyymmdd.charCodeAt(6) - 48) * 10 + yyyymmdd.charCodeAt(7) - 48;
   if (m < 1 || m > 12 || d < 1 || d > 31) return undefined;
   return `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6, 8)}`;
 }

@@ -134,13 +134,30 @@ export interface LoadCounts {
 }
 
 /**
- * Entries as parallel columns (large order files): `shorts[i]` is `''` when the short title is the long
- * one, `billable[i]` is 1 or 0. Codes are canonical.
+ * A column of strings read by row: an array, or a column that reads each value from the source text
+ * only when asked (the order files: a title is a slice of its line, made on demand).
+ */
+export interface TextColumn {
+  readonly length: number;
+  at(row: number): string | undefined;
+}
+
+/** The values of a column as an array (the column itself when it is one). */
+export function columnArray(column: TextColumn): string[] {
+  if (Array.isArray(column)) return column as string[];
+  const out = new Array<string>(column.length);
+  for (let i = 0; i < out.length; i++) out[i] = column.at(i) ?? '';
+  return out;
+}
+
+/**
+ * Entries as parallel columns (large order files): `shorts.at(i)` is `''` when the short title is the
+ * long one, `billable[i]` is 1 or 0. Codes are canonical.
  */
 export interface LoadColumns {
   readonly codes: string[];
-  readonly titles: string[];
-  readonly shorts: string[];
+  readonly titles: TextColumn;
+  readonly shorts: TextColumn;
   readonly billable: Uint8Array;
 }
 
