@@ -11,15 +11,8 @@ import { registerCommand, UserError, type CommandContext } from '../platform/com
 import { ReleaseDownloader, revealFolder, type DownloadChoices, type DownloadTarget } from './downloader';
 import { DownloadedNode, DownloadsView } from './downloadsView';
 import { ManifestStore } from './manifestStore';
-import {
-  ErrorNode,
-  FileNode,
-  ProductNode,
-  SubProductNode,
-  VersionNode,
-  type ContainerNode,
-  type PagedNode,
-} from './nodes';
+import { FileNode, ProductNode, SubProductNode, VersionNode } from './nodes';
+import { ErrorNode, type ContainerNode, type PagedNode } from '../platform/tree';
 import { ReleasesTree } from './tree';
 import { ReleaseWatcher } from './watcher';
 

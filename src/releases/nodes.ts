@@ -1,20 +1,26 @@
 import * as vscode from 'vscode';
 import { Commands } from '../constants';
-import { isApiError } from '../core/errors';
 import { formatBytes, matchesFilter } from '../core/format';
-import { loadAll, Pager, type Page } from '../core/paging';
 import type { DownloadClient, Product, ReleaseFile, SubProduct, Version } from '../api/download';
+import {
+  a11y,
+  ErrorNode,
+  md,
+  MessageNode,
+  PagedContainer,
+  pagedChildren,
+  type ContainerNode,
+  type TreeCommands,
+  type TreeNode,
+} from '../platform/tree';
 
 /**
- * Nodes of the Releases tree: small classes holding their data (DESIGN.md §2). Paged levels own a
- * {@link PagedLevel}; failures and empty levels are nodes, never popups.
+ * Nodes of the Releases tree, built from the shared tree pieces in `platform/tree.ts`.
  */
-export interface ReleaseNode {
-  readonly id: string;
-  readonly parent?: ReleaseNode;
-  getTreeItem(): vscode.TreeItem;
-  getChildren(): Promise<ReleaseNode[]>;
-}
+export type ReleaseNode = TreeNode;
+
+/** The Releases tree's Load more and Retry commands. */
+const COMMANDS: TreeCommands = { loadMore: Commands.releasesLoadMore, retry: Commands.releasesRetry };
 
 /** What nodes need from the tree: the client of the active environment and a way to redraw. */
 export interface TreeContext {
@@ -22,176 +28,6 @@ export interface TreeContext {
   /** Redraws `node`'s children (or the whole tree). */
   changed(node?: ReleaseNode): void;
   isWatched(product: string, subProduct: string): boolean;
-}
-
-/** A node that can be refreshed on its own and filtered. */
-export interface ContainerNode extends ReleaseNode {
-  reset(): void;
-  filter?: string;
-  readonly filterHint?: string;
-}
-
-/** A node with more pages to load. */
-export interface PagedNode extends ContainerNode {
-  loadMore(): Promise<void>;
-  loadAllPages(signal: AbortSignal): Promise<void>;
-  readonly busy: boolean;
-}
-
-const md = (title: string, rows: [string, string | number | boolean | null | undefined][]) => {
-  const m = new vscode.MarkdownString();
-  m.appendMarkdown('**');
-  m.appendText(title);
-  m.appendMarkdown('**\n\n');
-  for (const [k, v] of rows) {
-    if (v === undefined || v === null || v === '') continue;
-    m.appendMarkdown(`- ${k}: `);
-    m.appendText(String(v));
-    m.appendMarkdown('\n');
-  }
-  return m;
-};
-
-const a11y = (item: vscode.TreeItem) => {
-  const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
-  item.accessibilityInformation = { label: item.description ? `${label}, ${item.description}` : label };
-  return item;
-};
-
-/** One paged list (sub-products of a product, versions of a sub-product) with its load state. */
-export class PagedLevel<T> {
-  readonly pager: Pager<T>;
-  error: unknown;
-  busy = false;
-  private first: Promise<void> | undefined;
-
-  constructor(
-    private readonly fetch: (page: number, signal?: AbortSignal) => Promise<Page<T>>,
-    idOf: (item: T) => string,
-  ) {
-    this.pager = new Pager<T>(idOf);
-  }
-
-  /** Loads page 1 once; a failure is kept for the error node. */
-  ensureFirst(): Promise<void> {
-    this.first ??= this.guard(async () => {
-      this.pager.add(await this.fetch(1), 1);
-    });
-    return this.first;
-  }
-
-  loadMore(): Promise<void> {
-    if (this.busy || !this.pager.hasMore) return Promise.resolve();
-    const page = this.pager.nextPage;
-    return this.guard(async () => {
-      this.pager.add(await this.fetch(page), page);
-    });
-  }
-
-  loadAll(signal: AbortSignal): Promise<void> {
-    if (this.busy) return Promise.resolve();
-    return this.guard(async () => {
-      await loadAll(this.pager, (p, s) => this.fetch(p, s), { signal, concurrency: 2 });
-    }, true);
-  }
-
-  reset(): void {
-    this.pager.reset();
-    this.error = undefined;
-    this.first = undefined;
-  }
-
-  private async guard(op: () => Promise<void>, rethrowCancel = false): Promise<void> {
-    this.busy = true;
-    this.error = undefined;
-    try {
-      await op();
-    } catch (e) {
-      if (isApiError(e) && e.kind === 'cancelled') {
-        if (rethrowCancel) throw e;
-      } else {
-        this.error = e;
-      }
-    } finally {
-      this.busy = false;
-    }
-  }
-}
-
-/** Children of a paged container: filtered items, then Load more / Load all, errors and hints. */
-function pagedChildren<T>(
-  owner: PagedNode,
-  level: PagedLevel<T>,
-  make: (item: T) => ReleaseNode,
-  match: (item: T, filter: string) => boolean,
-  noun: string,
-): ReleaseNode[] {
-  const items = level.pager.items.filter((i) => !owner.filter || match(i, owner.filter));
-  const out: ReleaseNode[] = items.map(make);
-  if (level.error) out.push(new ErrorNode(owner, `Couldn't load ${noun}`, level.error));
-  if (level.pager.hasMore) {
-    const left = level.pager.total !== undefined ? level.pager.total - level.pager.items.length : undefined;
-    out.push(new LoadMoreNode(owner, left));
-  }
-  if (level.pager.problem)
-    out.push(new MessageNode(owner, `problem:${noun}`, level.pager.problem, 'warning'));
-  if (!level.error && items.length === 0 && !level.pager.hasMore) {
-    out.push(
-      new MessageNode(
-        owner,
-        'empty',
-        owner.filter ? `No ${noun} match "${owner.filter}"` : `No ${noun}`,
-        owner.filter ? 'filter' : 'circle-slash',
-      ),
-    );
-  }
-  return out;
-}
-
-/**
- * A node whose children are one paged list: its {@link PagedLevel}, its filter, and the nodes made
- * for its items (kept, so ids and expansion state survive a redraw).
- */
-abstract class PagedContainer<T, C extends ReleaseNode> implements PagedNode {
-  abstract readonly id: string;
-  abstract readonly filterHint: string;
-  abstract getTreeItem(): vscode.TreeItem;
-  abstract getChildren(): Promise<ReleaseNode[]>;
-  readonly level: PagedLevel<T>;
-  filter = '';
-  private readonly nodes = new Map<string, C>();
-
-  constructor(
-    fetch: (page: number, signal?: AbortSignal) => Promise<Page<T>>,
-    private readonly keyOf: (item: T) => string,
-  ) {
-    this.level = new PagedLevel(fetch, keyOf);
-  }
-
-  get busy(): boolean {
-    return this.level.busy;
-  }
-  loadMore(): Promise<void> {
-    return this.level.loadMore();
-  }
-  loadAllPages(signal: AbortSignal): Promise<void> {
-    return this.level.loadAll(signal);
-  }
-  reset(): void {
-    this.level.reset();
-    this.nodes.clear();
-  }
-
-  /** The node of `item`, made once. */
-  protected nodeFor(item: T, make: (item: T) => C): C {
-    const key = this.keyOf(item);
-    let node = this.nodes.get(key);
-    if (!node) {
-      node = make(item);
-      this.nodes.set(key, node);
-    }
-    return node;
-  }
 }
 
 export class ProductsRoot implements ContainerNode {
@@ -216,7 +52,7 @@ export class ProductsRoot implements ContainerNode {
         this.error = e;
       }
     }
-    if (this.error) return [new ErrorNode(this, "Couldn't load products", this.error)];
+    if (this.error) return [new ErrorNode(this, "Couldn't load products", this.error, COMMANDS.retry)];
     const list = (this.products ?? []).filter(
       (p) => !this.filter || matchesFilter(this.filter, [p.product_name, p.product_slug]),
     );
@@ -291,6 +127,7 @@ export class ProductNode extends PagedContainer<SubProduct, SubProductNode> {
       (s) => this.nodeFor(s, () => new SubProductNode(this.ctx, this, s)),
       (s, f) => matchesFilter(f, [s.sub_product_name, s.sub_product_slug]),
       'sub-products',
+      COMMANDS,
     );
   }
 }
@@ -349,6 +186,7 @@ export class SubProductNode extends PagedContainer<Version, VersionNode> {
       (v) => this.nodeFor(v, () => new VersionNode(this.ctx, this, v)),
       (v, f) => matchesFilter(f, [v.version_name, v.version_slug], [v.effective_date, v.launch_date]),
       'versions',
+      COMMANDS,
     );
     // newest first, whatever order the pages arrived in
     const versions = nodes.filter((n): n is VersionNode => n instanceof VersionNode);
@@ -422,7 +260,7 @@ export class VersionNode implements ContainerNode {
         this.error = e;
       }
     }
-    if (this.error) return [new ErrorNode(this, "Couldn't load files", this.error)];
+    if (this.error) return [new ErrorNode(this, "Couldn't load files", this.error, COMMANDS.retry)];
     const files = this.files ?? [];
     if (files.length === 0)
       return [new MessageNode(this, 'empty', 'No files in this version', 'circle-slash')];
@@ -469,88 +307,6 @@ export class FileNode implements ReleaseNode {
     return a11y(item);
   }
 
-  async getChildren(): Promise<ReleaseNode[]> {
-    return [];
-  }
-}
-
-export class LoadMoreNode implements ReleaseNode {
-  readonly id: string;
-  constructor(
-    readonly parent: PagedNode,
-    private readonly remaining: number | undefined,
-  ) {
-    this.id = `${parent.id}/more`;
-  }
-  getTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(
-      this.parent.busy ? 'Loading…' : 'Load more…',
-      vscode.TreeItemCollapsibleState.None,
-    );
-    item.id = this.id;
-    item.iconPath = new vscode.ThemeIcon(this.parent.busy ? 'loading~spin' : 'ellipsis');
-    item.description =
-      this.remaining !== undefined && this.remaining > 0 ? `${this.remaining} more` : undefined;
-    item.contextValue = 'loadMore';
-    item.command = { command: Commands.releasesLoadMore, title: 'Load more', arguments: [this.parent] };
-    item.tooltip =
-      'Load the next page. "Load All" (inline) fetches every page; Filter narrows what is loaded.';
-    return a11y(item);
-  }
-  async getChildren(): Promise<ReleaseNode[]> {
-    return [];
-  }
-}
-
-export class ErrorNode implements ReleaseNode {
-  readonly id: string;
-  constructor(
-    readonly parent: ContainerNode,
-    private readonly what: string,
-    readonly error: unknown,
-  ) {
-    this.id = `${parent.id}/error`;
-  }
-  get traceId(): string | undefined {
-    return isApiError(this.error) ? this.error.traceId : undefined;
-  }
-  getTreeItem(): vscode.TreeItem {
-    const message = this.error instanceof Error ? this.error.message : String(this.error);
-    const item = new vscode.TreeItem(`${this.what}: ${message}`, vscode.TreeItemCollapsibleState.None);
-    item.id = this.id;
-    item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
-    item.contextValue = this.traceId ? 'error.trace' : 'error';
-    item.command = { command: Commands.releasesRetry, title: 'Retry', arguments: [this] };
-    item.tooltip = md(this.what, [
-      ['Message', message],
-      ['Server said', isApiError(this.error) ? this.error.serverMessage : undefined],
-      ['Trace id', this.traceId],
-      ['', 'Click to retry'],
-    ]);
-    return a11y(item);
-  }
-  async getChildren(): Promise<ReleaseNode[]> {
-    return [];
-  }
-}
-
-export class MessageNode implements ReleaseNode {
-  readonly id: string;
-  constructor(
-    readonly parent: ReleaseNode,
-    key: string,
-    private readonly text: string,
-    private readonly icon: string,
-  ) {
-    this.id = `${parent.id}/${key}`;
-  }
-  getTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(this.text, vscode.TreeItemCollapsibleState.None);
-    item.id = this.id;
-    item.iconPath = new vscode.ThemeIcon(this.icon);
-    item.contextValue = 'message';
-    return a11y(item);
-  }
   async getChildren(): Promise<ReleaseNode[]> {
     return [];
   }
