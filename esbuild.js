@@ -37,6 +37,44 @@ function emptyModule(name) {
   };
 }
 
+/**
+ * Modules the extension loads on first use, each built as a chunk of its own in dist/chunks/: the
+ * code-set loaders (only when the index is built from raw files, not read from its cache), the Find
+ * Code search engine, and the crosswalk file formats with their CSV parser. The source reaches them
+ * with a plain `require('…/module')` inside the function that needs them; in the extension bundle
+ * that call becomes `require('./chunks/<name>.js')`. Anything else (an `import`) would defeat the
+ * point, so it fails the build. They hold pure code over plain data (no classes shared across the
+ * boundary), so a chunk's own copy of a small helper module is harmless.
+ */
+const LAZY_CHUNKS = [
+  { name: 'loaders', file: 'src/core/codes/loadSource.ts' },
+  { name: 'search', file: 'src/core/codes/search.ts' },
+  { name: 'crosswalkFiles', file: 'src/core/crosswalks/fileFormats.ts' },
+];
+
+function lazyChunks() {
+  const byFile = new Map(LAZY_CHUNKS.map((c) => [path.resolve(__dirname, c.file), c]));
+  const names = LAZY_CHUNKS.map((c) => path.basename(c.file, '.ts')).join('|');
+  return {
+    name: 'lazy-chunks',
+    setup(build) {
+      build.onResolve({ filter: new RegExp(`(^|/)(${names})$`) }, (args) => {
+        const chunk = byFile.get(path.resolve(args.resolveDir, `${args.path}.ts`));
+        if (!chunk) return undefined;
+        if (args.kind !== 'require-call')
+          return {
+            errors: [
+              {
+                text: `${chunk.file} is a lazy chunk: reach it with require() where it is needed (${args.importer})`,
+              },
+            ],
+          };
+        return { path: `./chunks/${chunk.name}.js`, external: true };
+      });
+    },
+  };
+}
+
 const common = {
   bundle: true,
   minify: production,
@@ -62,9 +100,20 @@ const entries = [
     // type, and the get-intrinsic family) only to build multipart/form-data bodies. The extension never
     // sends one (axios reaches form-data only for that content type), so the package is replaced by an
     // empty module. Keeps the bundle lean: the .vsix's JavaScript must stay under 400 KB.
-    plugins: [...common.plugins, emptyModule('form-data')],
+    // follow-redirects requires `debug` only to print its own trace when DEBUG is set (in a try/catch):
+    // not something an extension host does, so it is left out too.
+    plugins: [...common.plugins, emptyModule('form-data'), emptyModule('debug'), lazyChunks()],
     define: { 'process.env.NODE_ENV': production ? '"production"' : '"development"' },
   },
+  ...LAZY_CHUNKS.map((c) => ({
+    ...common,
+    entryPoints: [c.file],
+    outfile: `dist/chunks/${c.name}.js`,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: ['vscode'],
+  })),
 ];
 // The command-line interface (`clinical-coder`, the package's `bin`): core + node only, no vscode.
 const cliOutfile = 'dist/cli.js';

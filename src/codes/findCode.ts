@@ -15,8 +15,8 @@ import type { CodeIndex } from '../core/codes/codeIndex';
 import { activeSearchSource } from '../core/codes/indexSearch';
 import type { IndexSearchSource } from '../core/codes/indexSearch';
 import { MAX_CODE_LENGTH, recogniseAll } from '../core/codes/recognise';
-import { SearchIndex } from '../core/codes/search';
-import type { MatchTier, SearchHit } from '../core/codes/search';
+import type { MatchTier, SearchHit, SearchIndex } from '../core/codes/search';
+import type * as SearchModule from '../core/codes/search';
 import { CODE_SYSTEMS, CODE_SYSTEM_LABELS, isCodeSystem } from '../core/codes/systems';
 import type { CodeSystem } from '../core/codes/systems';
 import { registerCommand, UserError } from '../platform/commands';
@@ -173,6 +173,10 @@ class SearchEngines implements vscode.Disposable {
     const started = Date.now();
     const generation = index.generation;
     const source = activeSearchSource(index);
+    // the search engine is a chunk of its own in the bundle (esbuild.js, lazyChunks): loaded here,
+    // on the first Find Code, not at activation
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { SearchIndex } = require('../core/codes/search') as typeof SearchModule;
     const search = SearchIndex.build(source);
     const systems = CODE_SYSTEMS.filter((s) => index.activeTable(s) !== undefined);
     const engine: Engine = { index, generation, source, search, systems };

@@ -18,8 +18,9 @@ import type { ReleaseDescriptor } from '../core/codes/codeIndex';
 import { cacheKeyOf, deserializeIndex, INDEX_CACHE_FORMAT, serializeIndex } from '../core/codes/indexCache';
 import type { LoadCounts, LoaderInput, RejectedLine } from '../core/codes/loaders/types';
 import { windows1252FromLatin1 } from '../core/codes/loaders/text';
-import { icd9Companion, identifySource, loadSource, singleByteCharset } from '../core/codes/sources';
+import { icd9Companion, identifySource, singleByteCharset } from '../core/codes/sources';
 import type { SourceId } from '../core/codes/sources';
+import type * as LoadSourceModule from '../core/codes/loadSource';
 import { readTextIfExists, writeTextAtomic } from './files';
 
 const brotliDecompress = promisify(zlib.brotliDecompress);
@@ -245,6 +246,10 @@ export async function buildIndex(
 ): Promise<{ index: CodeIndex; reports: SourceReport[] }> {
   const index = new CodeIndex();
   const reports: SourceReport[] = [];
+  // The loaders are needed only here (a stale or missing cache): the extension bundle keeps them in a
+  // chunk of their own, loaded by this require on first use (esbuild.js, lazyChunks).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { loadSource } = require('../core/codes/loadSource') as typeof LoadSourceModule;
   // order files before code files and addenda, so titles and header rows come from the fullest file
   const rank = (s: IndexSource): number =>
     /addenda|conversion|gem/.test(s.id.kind) ? 2 : /codes/.test(s.id.kind) ? 1 : 0;

@@ -6,7 +6,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CodeIndex } from '../../../src/core/codes/codeIndex';
-import { icd9Companion, identifySource, loadSource } from '../../../src/core/codes/sources';
+import { loadSource } from '../../../src/core/codes/loadSource';
+import { icd9Companion, identifySource } from '../../../src/core/codes/sources';
 import type { SourceId } from '../../../src/core/codes/sources';
 
 const DATA = path.resolve(__dirname, '../../../sandbox/data');
