@@ -6,6 +6,9 @@
  *     …
  *
  * on stdout (scripts parse it), logs requests on stderr, and closes cleanly on SIGINT/SIGTERM.
+ *
+ * `SANDBOX_CROSSWALKS_FILE=path.json` keeps the crosswalks between runs (loaded at start when the
+ * file exists, written after every change); unset = in memory only.
  */
 import { startSandbox } from './server';
 
@@ -15,7 +18,12 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`SANDBOX_PORT must be a port number, got "${rawPort}"`);
   }
-  const sandbox = await startSandbox({ port, quiet: process.env.SANDBOX_QUIET === '1' });
+  const crosswalksFile = process.env.SANDBOX_CROSSWALKS_FILE;
+  const sandbox = await startSandbox({
+    port,
+    quiet: process.env.SANDBOX_QUIET === '1',
+    crosswalks: crosswalksFile ? { persistFile: crosswalksFile } : undefined,
+  });
   const lines = [`Sandbox listening on ${sandbox.url}`];
   for (const [name, value] of Object.entries(sandbox.credentials)) lines.push(`${name}=${value}`);
   process.stdout.write(lines.join('\n') + '\n');

@@ -11,6 +11,8 @@
  * - `GET /__sandbox/requests` → `{requests: [{method, path, status}]}`, `DELETE` clears it
  * - `POST /__sandbox/reset`, `POST /__sandbox/revoke-tokens`
  * - `GET /__sandbox/state` → per-service state (tokens issued, last session id…)
+ * - per service: `/__sandbox/download/*` (services/download.ts), `/__sandbox/crosswalks/*`
+ *   (services/crosswalks.ts)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +20,7 @@ import { z } from 'zod';
 import { BodyTooLargeError, type SandboxApp, readBody, sendError, sendJson } from './app';
 import { FaultStore, applyFault, faultSpecSchema } from './faults';
 import { Router } from './router';
+import { type CrosswalksControl, type CrosswalksOptions, registerCrosswalks } from './services/crosswalks';
 import { type DownloadControl, type DownloadOptions, registerDownload } from './services/download';
 import { registerImo } from './services/imo';
 
@@ -34,6 +37,8 @@ export interface SandboxOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Download API options: presigned URL lifetime and methods, ranges, rate limit, benchmark file. */
   download?: DownloadOptions;
+  /** Crosswalks API options: rate limits (bucket, random 429s), persistence file. */
+  crosswalks?: CrosswalksOptions;
 }
 
 /** One request the sandbox received (control endpoints excluded). No header values, no query. */
@@ -68,6 +73,8 @@ export interface Sandbox {
   reset(): void;
   /** The Download service: its faults, run-time options and state (see services/download.ts). */
   readonly download: DownloadControl;
+  /** The Crosswalks service: run-time options, state, UI actions (see services/crosswalks.ts). */
+  readonly crosswalks: CrosswalksControl;
   close(): Promise<void>;
 }
 
@@ -105,9 +112,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     },
   };
 
-  // Service modules. Later: registerCrosswalks(app, imo), registerCodify(app), registerHeim(app).
+  // Service modules. Later: registerCodify(app), registerHeim(app).
   const imo = registerImo(app);
   const download = registerDownload(app, imo, opts.download);
+  const crosswalks = registerCrosswalks(app, imo, opts.crosswalks);
 
   const state = (): Record<string, unknown> => {
     const out: Record<string, unknown> = { faults: faults.list().length, requests: requests.length };
@@ -151,6 +159,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   });
   control.get('/__sandbox/state', ({ res }) => sendJson(res, 200, state()));
   download.registerControl(control);
+  crosswalks.registerControl(control);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Defence in depth: we bind 127.0.0.1, but never answer anything that is not loopback.
@@ -227,6 +236,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     revokeTokens,
     reset,
     download,
+    crosswalks,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -6,7 +6,8 @@
  *
  * Retry policy (documents 000 and 002): 429, 5xx and network failures are retried with
  * exponential back-off and jitter (`baseDelayMs` × 2^(n-1), ±20 %), at most `retries` times, and
- * only for requests marked retry-safe (GET/HEAD by default). `Retry-After` (seconds or HTTP date)
+ * only for requests marked retry-safe (GET/HEAD by default); a request marked `'rateLimitOnly'` (an
+ * edit the server may have applied when it failed otherwise) is retried after a 429 only. `Retry-After` (seconds or HTTP date)
  * is honoured; when it asks for more than `maxRetryAfterMs` we stop and report `rateLimited` with
  * `retryAfterMs`, so the UI can say when to try again. Retries are driven by axios-retry.
  *
@@ -89,8 +90,11 @@ export interface RequestOptions<T> {
   /**
    * Whether repeating the request is harmless, so 429/5xx/network failures may be retried.
    * Default: true for GET/HEAD, false otherwise (a POST that may have been processed is never repeated).
+   * `'rateLimitOnly'`: retried after a 429 only (the server says it did not process the request),
+   * never after a 5xx, timeout or network failure (it may have been applied): for edits that must not
+   * run twice, such as crosswalk changes (each one creates a version).
    */
-  retrySafe?: boolean;
+  retrySafe?: boolean | 'rateLimitOnly';
   /** Send the Authorization header (default true when the client has `auth`). */
   auth?: boolean;
   /** Per-attempt timeout for this request, ms (overrides the client's). */
@@ -130,6 +134,8 @@ interface RequestMeta {
   logPath: string;
   /** Attempts made before this axios call (the 401 repeat continues the count). */
   attemptOffset: number;
+  /** Retry after a 429 only (`retrySafe: 'rateLimitOnly'`). */
+  rateLimitOnly: boolean;
   started: number;
 }
 
@@ -189,6 +195,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     shouldResetTimeout: true,
     retryCondition: (error) => {
       if (isCancelError(error)) return false;
+      const rateLimitOnly = error.config?.clinicalCoder?.rateLimitOnly === true;
+      if (rateLimitOnly && (isTransportFailure(error) || error.response?.status !== 429)) return false;
       if (isTransportFailure(error)) {
         // timeouts, resets, refused connections, connections cut mid-body. (axios-retry's
         // isNetworkError refuses a response cut mid-body because axios attaches the response.)
@@ -217,6 +225,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   ): Promise<AxiosResponse<string>> => {
     const method = o.method.toUpperCase();
     const safe = o.retrySafe ?? (method === 'GET' || method === 'HEAD');
+    const rateLimitOnly = safe === 'rateLimitOnly';
     const headers: Record<string, string> = {
       Accept: 'application/json',
       'User-Agent': options.userAgent,
@@ -247,7 +256,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       // a timeout gets its own code (ETIMEDOUT), so it is told apart from other aborted requests
       transitional: { clarifyTimeoutError: true },
       'axios-retry': { retries: safe ? retries : 0 },
-      clinicalCoder: { service, method, logPath: logPathOf(o), attemptOffset, started: Date.now() },
+      clinicalCoder: {
+        service,
+        method,
+        logPath: logPathOf(o),
+        attemptOffset,
+        rateLimitOnly,
+        started: Date.now(),
+      },
     };
     return instance.request<string>(config);
   };

@@ -239,6 +239,40 @@ describe('api/http', function () {
       );
     });
 
+    it("retries a POST marked 'rateLimitOnly' after a 429, never after a 5xx or a cut connection", async () => {
+      const post = (): Promise<unknown> =>
+        plain().request({
+          method: 'POST',
+          path: TOKEN,
+          body: tokenBody(),
+          schema: tokenSchema,
+          retrySafe: 'rateLimitOnly',
+        });
+      sb.faults.add({ type: 'rateLimit', method: 'POST', path: TOKEN, retryAfterSeconds: 0, times: 2 });
+      await post();
+      assert.deepStrictEqual(
+        sb.requests.map((x) => x.status),
+        [429, 429, 200],
+      );
+
+      sb.clearRequests();
+      sb.faults.add({ type: 'status', method: 'POST', path: TOKEN, status: 503, times: 1 });
+      assert.strictEqual((await expectApiError(post(), 'server')).status, 503);
+      assert.strictEqual(sb.count('POST', TOKEN), 1);
+
+      sb.clearRequests();
+      sb.faults.add({ type: 'cut', method: 'POST', path: TOKEN, times: 1 });
+      await expectApiError(post(), 'network');
+      assert.strictEqual(sb.count('POST', TOKEN), 1);
+
+      // a Retry-After beyond maxRetryAfterMs is not waited for, as for any request
+      sb.clearRequests();
+      sb.faults.add({ type: 'rateLimit', method: 'POST', path: TOKEN, retryAfterSeconds: 3600, times: 1 });
+      const e = await expectApiError(post(), 'rateLimited');
+      assert.strictEqual(e.retryAfterMs, 3_600_000);
+      assert.strictEqual(sb.count('POST', TOKEN), 1);
+    });
+
     it('retries a connection cut mid-body, then reports network', async () => {
       sb.faults.add({ type: 'cut', path: '/v1/cut', bytes: 12 });
       const e = await expectApiError(
