@@ -69,7 +69,14 @@ async function main() {
 
   step('starting the sandbox');
   const { startSandbox } = await tsImport('../sandbox/server.ts', import.meta.url);
-  const sandbox = await startSandbox({ port: Number(process.env.SANDBOX_PORT || 0), quiet: true });
+  // crosswalk edits made while trying the extension survive a restart (SANDBOX_CROSSWALKS_FILE overrides)
+  const sandbox = await startSandbox({
+    port: Number(process.env.SANDBOX_PORT || 0),
+    quiet: true,
+    crosswalks: {
+      persistFile: process.env.SANDBOX_CROSSWALKS_FILE || path.join(profile, 'sandbox-crosswalks.json'),
+    },
+  });
   let server;
   let stopping = false;
   const stop = async (code) => {

@@ -42,6 +42,29 @@ export const Commands = {
   codesCopy: 'clinicalCoder.codes.copy',
   codesFindInIndex: 'clinicalCoder.codes.findInIndex',
   codesFindCrosswalks: 'clinicalCoder.codes.findCrosswalks',
+  crosswalksRefresh: 'clinicalCoder.crosswalks.refresh',
+  crosswalksRefreshNode: 'clinicalCoder.crosswalks.refreshNode',
+  crosswalksLoadMore: 'clinicalCoder.crosswalks.loadMore',
+  crosswalksLoadAll: 'clinicalCoder.crosswalks.loadAll',
+  crosswalksFilterBySource: 'clinicalCoder.crosswalks.filterBySource',
+  crosswalksFilter: 'clinicalCoder.crosswalks.filter',
+  crosswalksClearFilter: 'clinicalCoder.crosswalks.clearFilter',
+  crosswalksRetry: 'clinicalCoder.crosswalks.retry',
+  crosswalksCopyTraceId: 'clinicalCoder.crosswalks.copyTraceId',
+  crosswalksCreate: 'clinicalCoder.crosswalks.create',
+  crosswalksAddMappings: 'clinicalCoder.crosswalks.addMappings',
+  crosswalksDeleteTargets: 'clinicalCoder.crosswalks.deleteTargets',
+  crosswalksSetAttribute: 'clinicalCoder.crosswalks.setAttribute',
+  crosswalksDeleteAttribute: 'clinicalCoder.crosswalks.deleteAttribute',
+  crosswalksSetTargetAttribute: 'clinicalCoder.crosswalks.setTargetAttribute',
+  crosswalksDeleteTargetAttribute: 'clinicalCoder.crosswalks.deleteTargetAttribute',
+  crosswalksArchive: 'clinicalCoder.crosswalks.archive',
+  crosswalksOpenTable: 'clinicalCoder.crosswalks.openTable',
+  crosswalksExportCsv: 'clinicalCoder.crosswalks.exportCsv',
+  crosswalksExportConceptMap: 'clinicalCoder.crosswalks.exportConceptMap',
+  crosswalksImport: 'clinicalCoder.crosswalks.import',
+  crosswalksCompare: 'clinicalCoder.crosswalks.compare',
+  crosswalksFindForCode: 'clinicalCoder.crosswalks.findForCode',
 } as const;
 
 export const Views = {
@@ -49,6 +72,7 @@ export const Views = {
   connections: 'clinicalCoder.connections',
   releases: 'clinicalCoder.releases',
   downloads: 'clinicalCoder.downloads',
+  crosswalks: 'clinicalCoder.crosswalks',
 } as const;
 
 /** Context keys used in `when` clauses. */
@@ -81,6 +105,8 @@ export const Settings = {
   codesFolders: 'codes.folders',
   codesUseBundled: 'codes.useBundled',
   codesUseDownloads: 'codes.useDownloads',
+  crosswalksManagementUrl: 'crosswalks.managementUrl',
+  crosswalksTableFormat: 'crosswalks.tableFormat',
 } as const;
 
 /** The diagnostics collection name (shown as the source of problems). */

@@ -4,6 +4,7 @@ import { registerAuth } from './auth/commands';
 import { ImoConnections } from './auth/imoConnections';
 import { ConnectionStatus } from './auth/status';
 import { registerCodes, type CodesApi } from './codes/register';
+import { registerCrosswalks, type CrosswalksApi } from './crosswalks/commands';
 import { registerReleases, type ReleasesApi } from './releases/commands';
 import { ContextKeyStore } from './platform/context';
 import { createLogChannel, createLogger } from './platform/log';
@@ -22,6 +23,8 @@ export interface ClinicalCoderApi {
   readonly releases: ReleasesApi;
   /** The code index, its hovers, Find Code and validation. */
   readonly codes: CodesApi;
+  /** The Crosswalks tree and its documents. */
+  readonly crosswalks: CrosswalksApi;
   /** Re-reads settings and SecretStorage; resolves when the UI reflects them. */
   refresh(): Promise<void>;
   /**
@@ -60,6 +63,12 @@ export function activate(context: vscode.ExtensionContext): ClinicalCoderApi {
   const statusBar = registerAuth(context, { log, settings, secrets, imo, status });
   const releases = registerReleases(context, { log, imo, status, userAgent });
   const codes = registerCodes(context, { log, manifest: releases.manifest });
+  const crosswalks = registerCrosswalks(context, {
+    log,
+    imo,
+    status,
+    codeIndex: () => codes.service.ready(),
+  });
 
   const initial = new Promise<void>((resolve) =>
     setImmediate(() => status.refresh().then(() => resolve(), resolve)),
@@ -72,6 +81,7 @@ export function activate(context: vscode.ExtensionContext): ClinicalCoderApi {
     statusBarText: () => statusBar.text,
     releases,
     codes,
+    crosswalks,
     refresh: async () => {
       await initial;
       await status.refresh();

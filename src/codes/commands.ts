@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
 import { Commands } from '../constants';
-import type { CodeIndex } from '../core/codes/codeIndex';
+import { codeKey, displayCode, type CodeIndex } from '../core/codes/codeIndex';
+import { slugOfLocalSystem } from '../core/crosswalks/limits';
 import { CODE_SYSTEM_LABELS, isCodeSystem } from '../core/codes/systems';
 import type { CodeSystem } from '../core/codes/systems';
 import { registerCommand, UserError } from '../platform/commands';
 import type { Logger } from '../platform/log';
 import { selectRelease } from './releaseStatus';
+import type { DocumentCodes } from './documentCodes';
 import type { CodeIndexService } from './service';
 
 /** What hover links pass to the code commands. */
@@ -14,6 +16,20 @@ export interface CodeArgs {
   readonly code: string;
   readonly display?: string;
   readonly title?: string;
+}
+
+/** The code under the cursor of the active editor (editor context menu, palette). */
+function codeAtCursor(
+  codes: DocumentCodes,
+  index: CodeIndex,
+): { system: CodeSystem; code: string; display: string } {
+  const editor = vscode.window.activeTextEditor;
+  const match = editor
+    ? codes.at(editor.document, index, editor.document.offsetAt(editor.selection.active))
+    : undefined;
+  const c = match?.candidates[0];
+  if (!c) throw new UserError('Put the cursor on a code (or use "Find crosswalks" from a code hover).');
+  return { system: c.system, code: c.code, display: displayCode(c.system, codeKey(c.code)) };
 }
 
 function checkArgs(args: CodeArgs | undefined): { system: CodeSystem; code: string; display: string } {
@@ -78,7 +94,7 @@ export function indexReport(service: CodeIndexService, index: CodeIndex): string
 
 export function registerCodeCommands(
   context: vscode.ExtensionContext,
-  deps: { service: CodeIndexService; log: Logger },
+  deps: { service: CodeIndexService; log: Logger; codes: DocumentCodes },
 ): void {
   const { service } = deps;
   const cmd = <A extends unknown[], R>(id: string, title: string, fn: (...a: A) => Promise<R> | R) =>
@@ -91,10 +107,10 @@ export function registerCodeCommands(
       return display;
     }),
     cmd(Commands.codesFindCrosswalks, 'Find Crosswalks for Code', async (args?: CodeArgs) => {
-      const { system, code, display } = checkArgs(args);
       const index = await service.ready();
+      const { system, code, display } = args ? checkArgs(args) : codeAtCursor(deps.codes, index);
       const info = index.lookup(system, code);
-      const items: (vscode.QuickPickItem & { insert?: string })[] = [];
+      const items: (vscode.QuickPickItem & { insert?: string; imo?: boolean })[] = [];
       for (const x of info?.crosswalks ?? []) {
         items.push({ label: x.label, kind: vscode.QuickPickItemKind.Separator });
         if (x.targets.length === 0) items.push({ label: '$(circle-slash) No mapping' });
@@ -113,6 +129,16 @@ export function registerCodeCommands(
           });
         }
       }
+      // the organisation's own crosswalks live in IMO: searched through the list endpoint's source filter
+      const slug = slugOfLocalSystem(system);
+      if (slug) {
+        items.push({ label: 'IMO crosswalks', kind: vscode.QuickPickItemKind.Separator });
+        items.push({
+          label: `$(cloud) Search IMO crosswalks for ${display}`,
+          detail: 'Lists the crosswalks of your IMO organisation that map this code (Crosswalks view)',
+          imo: true,
+        });
+      }
       if (items.length === 0) {
         void vscode.window.showInformationMessage(`No crosswalks are loaded for ${display}.`);
         return undefined;
@@ -122,6 +148,9 @@ export function registerCodeCommands(
         placeHolder: 'Enter inserts the target code (or copies it when no editor is open)',
         matchOnDescription: true,
       });
+      if (pick?.imo) {
+        return vscode.commands.executeCommand(Commands.crosswalksFindForCode, { slug, code: display });
+      }
       if (!pick?.insert) return undefined;
       await insertOrCopy(pick.insert);
       return pick.insert;

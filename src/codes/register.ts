@@ -56,7 +56,7 @@ export function registerCodes(
   const status = new ReleaseStatus(service, applies);
   const diagnostics = registerDiagnostics(context, { service, codes, log: deps.log, applies });
   const find = registerFindCode(context, { service, log: deps.log });
-  registerCodeCommands(context, { service, log: deps.log });
+  registerCodeCommands(context, { service, log: deps.log, codes });
   context.subscriptions.push(
     service,
     status,
