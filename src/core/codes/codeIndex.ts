@@ -12,7 +12,14 @@ import { canonicalise } from './recognise';
 import { CODE_SYSTEM_LABELS } from './systems';
 import type { CodeSystem } from './systems';
 import { columnArray } from './loaders/types';
-import type { CodeChange, CodeConversion, CodeMapping, LoadResult, MappingTarget, TextColumn } from './loaders/types';
+import type {
+  CodeChange,
+  CodeConversion,
+  CodeMapping,
+  LoadResult,
+  MappingTarget,
+  TextColumn,
+} from './loaders/types';
 
 /** A release as the index holds it. */
 export interface ReleaseDescriptor {

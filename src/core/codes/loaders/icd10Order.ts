@@ -149,7 +149,7 @@ function loadOrder(
   // straight in the text, with no line string; the code is the only string made per row (titles
   // are read on demand by OrderTitles). Anything else goes through parseOrderLine, which says why it
   // is not a row.
-  for (let start = 0; start < len; ) {
+  for (let start = 0; start < len;) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = len;
     const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
@@ -190,9 +190,14 @@ function loadOrder(
     const before = rows.size;
     rows.set(code, row);
     if (rows.size === before || row >= capacity) {
-      if (rows.size === before) rows.set(code, codes.indexOf(code)); // the first row keeps the code
+      if (rows.size === before)
+        rows.set(code, codes.indexOf(code)); // the first row keeps the code
       else rows.delete(code);
-      rejected.add(lines, row >= capacity ? 'too many rows' : `duplicate code ${code}`, text.slice(start, stop));
+      rejected.add(
+        lines,
+        row >= capacity ? 'too many rows' : `duplicate code ${code}`,
+        text.slice(start, stop),
+      );
       start = next;
       continue;
     }
