@@ -39,6 +39,13 @@ const noFeatures = FEATURES.map((f) => ({
   regex: `(^|/)\\.\\./${f}(/|$)`,
   message: 'Lower layers never import feature folders.',
 }));
+// Inside core's own subfolders (`core/codify/x.ts`), `../codes` is core's `codes` folder: a feature is
+// reached only by climbing out of core, `depth + 1` steps up.
+const noFeaturesFromCore = (depth) =>
+  FEATURES.map((f) => ({
+    regex: `^(\\.\\./){${depth + 1},}${f}(/|$)`,
+    message: 'core never imports feature folders.',
+  }));
 const noPlatform = layer('platform', 'Lower layers never import platform (it depends on vscode).');
 const noApi = layer('api', 'Only features and platform may use the API clients.');
 const noNode = layer('node', 'Node I/O stays out of this layer.');
@@ -74,13 +81,13 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    files: ['src/core/**/*.ts'],
+  ...[0, 1, 2].map((depth) => ({
+    files: [`src/core/${'*/'.repeat(depth)}*.ts`],
     rules: rule(
       ['vscode', 'axios', 'axios-retry', ...nodeBuiltins],
-      [noPlatform, noApi, noNode, ...noFeatures],
+      [noPlatform, noApi, noNode, ...noFeaturesFromCore(depth)],
     ),
-  },
+  })),
   {
     files: ['src/api/**/*.ts'],
     ignores: ['src/api/http.ts'],
