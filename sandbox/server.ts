@@ -12,7 +12,7 @@
  * - `POST /__sandbox/reset`, `POST /__sandbox/revoke-tokens`
  * - `GET /__sandbox/state` → per-service state (tokens issued, last session id…)
  * - per service: `/__sandbox/download/*` (services/download.ts), `/__sandbox/crosswalks/*`
- *   (services/crosswalks.ts)
+ *   (services/crosswalks.ts), `/__sandbox/codify/*` (services/codify.ts)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { BodyTooLargeError, type SandboxApp, readBody, sendError, sendJson } from './app';
 import { FaultStore, applyFault, faultSpecSchema } from './faults';
 import { Router } from './router';
+import { type CodifyControl, type CodifyOptions, registerCodify } from './services/codify';
 import { type CrosswalksControl, type CrosswalksOptions, registerCrosswalks } from './services/crosswalks';
 import { type DownloadControl, type DownloadOptions, registerDownload } from './services/download';
 import { registerImo } from './services/imo';
@@ -39,6 +40,8 @@ export interface SandboxOptions {
   download?: DownloadOptions;
   /** Crosswalks API options: rate limits (bucket, random 429s), persistence file. */
   crosswalks?: CrosswalksOptions;
+  /** Codify options: slow answers, status sequences, malformed answers, data directory. */
+  codify?: CodifyOptions;
 }
 
 /** One request the sandbox received (control endpoints excluded). No header values, no query. */
@@ -75,6 +78,8 @@ export interface Sandbox {
   readonly download: DownloadControl;
   /** The Crosswalks service: run-time options, state, UI actions (see services/crosswalks.ts). */
   readonly crosswalks: CrosswalksControl;
+  /** The Codify service: run-time options, recorded requests (audit headers, never the note). */
+  readonly codify: CodifyControl;
   close(): Promise<void>;
 }
 
@@ -112,10 +117,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     },
   };
 
-  // Service modules. Later: registerCodify(app), registerHeim(app).
+  // Service modules. Later: registerHeim(app).
   const imo = registerImo(app);
   const download = registerDownload(app, imo, opts.download);
   const crosswalks = registerCrosswalks(app, imo, opts.crosswalks);
+  const codify = registerCodify(app, opts.codify);
 
   const state = (): Record<string, unknown> => {
     const out: Record<string, unknown> = { faults: faults.list().length, requests: requests.length };
@@ -160,6 +166,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   control.get('/__sandbox/state', ({ res }) => sendJson(res, 200, state()));
   download.registerControl(control);
   crosswalks.registerControl(control);
+  codify.registerControl(control);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Defence in depth: we bind 127.0.0.1, but never answer anything that is not loopback.
@@ -237,6 +244,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     reset,
     download,
     crosswalks,
+    codify,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

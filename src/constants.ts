@@ -65,6 +65,9 @@ export const Commands = {
   crosswalksImport: 'clinicalCoder.crosswalks.import',
   crosswalksCompare: 'clinicalCoder.crosswalks.compare',
   crosswalksFindForCode: 'clinicalCoder.crosswalks.findForCode',
+  codifyNote: 'clinicalCoder.codify.note',
+  codifySelection: 'clinicalCoder.codify.selection',
+  codifyDocument: 'clinicalCoder.codify.document',
 } as const;
 
 export const Views = {
@@ -73,6 +76,11 @@ export const Views = {
   releases: 'clinicalCoder.releases',
   downloads: 'clinicalCoder.downloads',
   crosswalks: 'clinicalCoder.crosswalks',
+} as const;
+
+/** `viewType`s of the webview panels. */
+export const WebviewPanels = {
+  codify: 'clinicalCoder.codify',
 } as const;
 
 /** Context keys used in `when` clauses. */
@@ -107,6 +115,9 @@ export const Settings = {
   codesUseDownloads: 'codes.useDownloads',
   crosswalksManagementUrl: 'crosswalks.managementUrl',
   crosswalksTableFormat: 'crosswalks.tableFormat',
+  codifyModel: 'codify.model',
+  codifyMaxNoteLength: 'codify.maxNoteLength',
+  codifyDoctorId: 'codify.doctorId',
 } as const;
 
 /** The diagnostics collection name (shown as the source of problems). */

@@ -4,6 +4,7 @@ import { registerAuth } from './auth/commands';
 import { ImoConnections } from './auth/imoConnections';
 import { ConnectionStatus } from './auth/status';
 import { registerCodes, type CodesApi } from './codes/register';
+import { registerCodify, type CodifyApi } from './codify/register';
 import { registerCrosswalks, type CrosswalksApi } from './crosswalks/commands';
 import { registerReleases, type ReleasesApi } from './releases/commands';
 import { ContextKeyStore } from './platform/context';
@@ -25,6 +26,8 @@ export interface ClinicalCoderApi {
   readonly codes: CodesApi;
   /** The Crosswalks tree and its documents. */
   readonly crosswalks: CrosswalksApi;
+  /** The Codify panel: the tests' handle on its message handling (most of it needs test hooks). */
+  readonly codify: CodifyApi;
   /** Re-reads settings and SecretStorage; resolves when the UI reflects them. */
   refresh(): Promise<void>;
   /**
@@ -69,6 +72,17 @@ export function activate(context: vscode.ExtensionContext): ClinicalCoderApi {
     status,
     codeIndex: () => codes.service.ready(),
   });
+  const testHooks = process.env.CLINICAL_CODER_TEST_HOOKS === '1';
+  const codify = registerCodify(context, {
+    log,
+    settings,
+    secrets,
+    status,
+    userAgent,
+    codeIndex: () => codes.service.ready(),
+    extensionUri: context.extensionUri,
+    testHooks,
+  });
 
   const initial = new Promise<void>((resolve) =>
     setImmediate(() => status.refresh().then(() => resolve(), resolve)),
@@ -82,14 +96,14 @@ export function activate(context: vscode.ExtensionContext): ClinicalCoderApi {
     releases,
     codes,
     crosswalks,
+    codify,
     refresh: async () => {
       await initial;
       await status.refresh();
     },
-    testHooks:
-      process.env.CLINICAL_CODER_TEST_HOOKS === '1'
-        ? { credentialFingerprint: (service, env, kind) => secrets.fingerprint(service, env, kind) }
-        : undefined,
+    testHooks: testHooks
+      ? { credentialFingerprint: (service, env, kind) => secrets.fingerprint(service, env, kind) }
+      : undefined,
   };
 }
 
