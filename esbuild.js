@@ -23,34 +23,69 @@ const problemMatcher = {
   },
 };
 
-/** Resolves `name` to an empty CommonJS object instead of the package. */
-function emptyModule(name) {
+/** Resolves `name` to a stub CommonJS module (default: an empty object) instead of the package. */
+function emptyModule(name, contents = 'module.exports = {};') {
   return {
     name: `empty-${name}`,
     setup(build) {
-      build.onResolve({ filter: new RegExp(`^${name}$`) }, () => ({ path: name, namespace: 'empty-module' }));
-      build.onLoad({ filter: /.*/, namespace: 'empty-module' }, () => ({
-        contents: 'module.exports = {};',
-        loader: 'js',
+      build.onResolve({ filter: new RegExp(`^${name}$`) }, () => ({
+        path: name,
+        namespace: `empty-${name}`,
       }));
+      build.onLoad({ filter: /.*/, namespace: `empty-${name}` }, () => ({ contents, loader: 'js' }));
     },
   };
 }
 
 /**
+ * A `debug` that never prints. It must still be a factory: axios's https-proxy-agent → agent-base
+ * calls `require('debug')('agent-base')` when it loads, so an empty object breaks activation.
+ */
+const SILENT_DEBUG = `const debug = () => Object.assign(() => {}, { enabled: false, extend: debug });
+module.exports = Object.assign(debug, { enable() {}, disable() {}, enabled: () => false });`;
+
+/**
  * Modules the extension loads on first use, each built as a chunk of its own in dist/chunks/: the
- * code-set loaders (only when the index is built from raw files, not read from its cache), the Find
- * Code search engine, and the crosswalk file formats with their CSV parser. The source reaches them
- * with a plain `require('…/module')` inside the function that needs them; in the extension bundle
- * that call becomes `require('./chunks/<name>.js')`. Anything else (an `import`) would defeat the
- * point, so it fails the build. They hold pure code over plain data (no classes shared across the
- * boundary), so a chunk's own copy of a small helper module is harmless.
+ * code-set loaders (only when the index is built from raw files, not read from its cache), the
+ * validation rules (the first validated document), the Find Code search engine, the download engine,
+ * the crosswalk file formats and the Codify result enrichment and export (with their CSV parser).
+ * The source reaches them with a plain `require('…/module')` inside the function that needs them; in
+ * the extension bundle that call becomes `require('./chunks/<name>.js')`. Anything else (an
+ * `import`) would defeat the point, so it fails the build. They hold pure code over plain data and
+ * raise errors recognised by shape (`isApiError`), not by class, so a chunk's own copy of a small
+ * helper module is harmless.
  */
 const LAZY_CHUNKS = [
   { name: 'loaders', file: 'src/core/codes/loadSource.ts' },
   { name: 'search', file: 'src/core/codes/search.ts' },
   { name: 'crosswalkFiles', file: 'src/core/crosswalks/fileFormats.ts' },
+  { name: 'codifyExport', file: 'src/core/codify/export.ts' },
+  { name: 'codifyEnrich', file: 'src/core/codify/enrich.ts' },
+  { name: 'download', file: 'src/node/download.ts' },
+  { name: 'validate', file: 'src/core/codes/validate.ts' },
 ];
+
+/**
+ * axios's browser adapters, replaced by what they amount to in the extension host. axios picks the
+ * first available adapter of ['xhr', 'http', 'fetch']: `xhr` is unavailable in Node (its module
+ * exports `false` there) and `http` always is, so `fetch` is never reached. The stubs say so without
+ * shipping their code. The extension never sets `adapter`.
+ */
+function axiosNodeAdaptersOnly() {
+  return {
+    name: 'axios-node-adapters',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]axios[\\/]lib[\\/]adapters[\\/]xhr\.js$/ }, () => ({
+        contents: 'export default false;',
+        loader: 'js',
+      }));
+      build.onLoad({ filter: /[\\/]axios[\\/]lib[\\/]adapters[\\/]fetch\.js$/ }, () => ({
+        contents: 'export const getFetch = () => false; export default false;',
+        loader: 'js',
+      }));
+    },
+  };
+}
 
 function lazyChunks() {
   const byFile = new Map(LAZY_CHUNKS.map((c) => [path.resolve(__dirname, c.file), c]));
@@ -100,9 +135,15 @@ const entries = [
     // type, and the get-intrinsic family) only to build multipart/form-data bodies. The extension never
     // sends one (axios reaches form-data only for that content type), so the package is replaced by an
     // empty module. Keeps the bundle lean: the .vsix's JavaScript must stay under 400 KB.
-    // follow-redirects requires `debug` only to print its own trace when DEBUG is set (in a try/catch):
-    // not something an extension host does, so it is left out too.
-    plugins: [...common.plugins, emptyModule('form-data'), emptyModule('debug'), lazyChunks()],
+    // follow-redirects and agent-base require `debug` only to print their own traces when DEBUG is
+    // set: not something an extension host does, so a silent stub stands in (SILENT_DEBUG).
+    plugins: [
+      ...common.plugins,
+      emptyModule('form-data'),
+      emptyModule('debug', SILENT_DEBUG),
+      axiosNodeAdaptersOnly(),
+      lazyChunks(),
+    ],
     define: { 'process.env.NODE_ENV': production ? '"production"' : '"development"' },
   },
   ...LAZY_CHUNKS.map((c) => ({

@@ -12,7 +12,8 @@
  * - `POST /__sandbox/reset`, `POST /__sandbox/revoke-tokens`
  * - `GET /__sandbox/state` → per-service state (tokens issued, last session id…)
  * - per service: `/__sandbox/download/*` (services/download.ts), `/__sandbox/crosswalks/*`
- *   (services/crosswalks.ts), `/__sandbox/codify/*` (services/codify.ts)
+ *   (services/crosswalks.ts), `/__sandbox/codify/*` (services/codify.ts), `/__sandbox/heim/*`
+ *   (services/heim.ts)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +24,7 @@ import { Router } from './router';
 import { type CodifyControl, type CodifyOptions, registerCodify } from './services/codify';
 import { type CrosswalksControl, type CrosswalksOptions, registerCrosswalks } from './services/crosswalks';
 import { type DownloadControl, type DownloadOptions, registerDownload } from './services/download';
+import { type HeimControl, type HeimOptions, registerHeim } from './services/heim';
 import { registerImo } from './services/imo';
 
 export interface SandboxOptions {
@@ -42,6 +44,8 @@ export interface SandboxOptions {
   crosswalks?: CrosswalksOptions;
   /** Codify options: slow answers, status sequences, malformed answers, data directory. */
   codify?: CodifyOptions;
+  /** Heim options: slow answers, status sequences, forbidden keys, malformed answers, patient churn. */
+  heim?: HeimOptions;
 }
 
 /** One request the sandbox received (control endpoints excluded). No header values, no query. */
@@ -80,6 +84,8 @@ export interface Sandbox {
   readonly crosswalks: CrosswalksControl;
   /** The Codify service: run-time options, recorded requests (audit headers, never the note). */
   readonly codify: CodifyControl;
+  /** The Heim service: keys, run-time options, its data per mode, recorded requests (services/heim.ts). */
+  readonly heim: HeimControl;
   close(): Promise<void>;
 }
 
@@ -117,11 +123,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     },
   };
 
-  // Service modules. Later: registerHeim(app).
+  // Service modules.
   const imo = registerImo(app);
   const download = registerDownload(app, imo, opts.download);
   const crosswalks = registerCrosswalks(app, imo, opts.crosswalks);
   const codify = registerCodify(app, opts.codify);
+  const heim = registerHeim(app, opts.heim);
 
   const state = (): Record<string, unknown> => {
     const out: Record<string, unknown> = { faults: faults.list().length, requests: requests.length };
@@ -167,6 +174,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   download.registerControl(control);
   crosswalks.registerControl(control);
   codify.registerControl(control);
+  heim.registerControl(control);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Defence in depth: we bind 127.0.0.1, but never answer anything that is not loopback.
@@ -245,6 +253,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     download,
     crosswalks,
     codify,
+    heim,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

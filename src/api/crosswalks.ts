@@ -54,6 +54,12 @@ export interface PageQuery {
   pageNumber?: number;
 }
 
+/** How a read is sent. */
+export interface ReadOptions {
+  /** Wait out a 429 and retry (default true); `false` rejects with the `rateLimited` error at once. */
+  retryRateLimit?: boolean;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Schemas
 
@@ -270,12 +276,16 @@ export class CrosswalksClient {
   /**
    * One page of a version's mappings. The server answers at most 10 mapping objects a page whatever
    * `pageSize` asks (document 003) and says so in `page_size`: page with the size it answered.
+   * With `{retryRateLimit: false}` a 429 rejects at once as `rateLimited` (with its retry-after)
+   * instead of being waited out here: for a reader of many pages that paces them itself
+   * (`fetchAllMappings`).
    */
   async mappings(
     identifier: string,
     version: number,
     q?: PageQuery,
     signal?: AbortSignal,
+    options: ReadOptions = {},
   ): Promise<Page<Mapping>> {
     const p = await this.http.request({
       method: 'GET',
@@ -284,6 +294,7 @@ export class CrosswalksClient {
       query: pagingQuery(q),
       schema: mappingPageSchema,
       signal,
+      retryRateLimit: options.retryRateLimit,
     });
     return toPage(p, p.mappings);
   }

@@ -9,15 +9,22 @@
  * only for requests marked retry-safe (GET/HEAD by default); a request marked `'rateLimitOnly'` (an
  * edit the server may have applied when it failed otherwise) is retried after a 429 only. `Retry-After` (seconds or HTTP date)
  * is honoured; when it asks for more than `maxRetryAfterMs` we stop and report `rateLimited` with
- * `retryAfterMs`, so the UI can say when to try again. Retries are driven by axios-retry.
+ * `retryAfterMs`, so the UI can say when to try again. A request sent with `retryRateLimit: false`
+ * is never retried after a 429 (a caller pacing a pool of requests handles it). Retries are driven
+ * by axios-retry.
  *
  * Logging: one line per attempt (service, method, path without query, status or failure, ms,
- * attempt number). Never headers, bodies or query strings.
+ * attempt number). Never headers, bodies or query strings. A failed answer in the error-envelope shape
+ * (`{error: {message, traceRequestId, issues}}`, Heim) adds its trace id and the count and paths of its
+ * issues, never their messages (they may echo patient data sent in the request).
+ *
+ * Error bodies: the server's message, trace id and `issues[]` are read from the common shapes (see
+ * {@link toApiError}) into the ApiError, for any service.
  */
 import axios, { AxiosError, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import axiosRetry from 'axios-retry';
 import type { ZodMiniType } from 'zod/mini';
-import { ApiError, type ApiErrorKind, isApiError, kindForStatus } from '../core/errors';
+import { ApiError, type ApiErrorKind, type ApiIssue, isApiError, kindForStatus } from '../core/errors';
 import { redactText, redactUrl } from '../core/redact';
 
 /** Where request lines go; a `LogOutputChannel`-backed logger in the extension. */
@@ -95,6 +102,13 @@ export interface RequestOptions<T> {
    * run twice, such as crosswalk changes (each one creates a version).
    */
   retrySafe?: boolean | 'rateLimitOnly';
+  /**
+   * Whether a 429 may be retried here, waiting out its `Retry-After` (default true, within the
+   * `retrySafe` rules). `false`: a 429 is reported at once as `rateLimited` with `retryAfterMs`, for a
+   * caller that paces a pool of requests itself (a per-request sleep cannot slow the other requests
+   * down); 5xx and network failures are still retried as `retrySafe` says.
+   */
+  retryRateLimit?: boolean;
   /** Send the Authorization header (default true when the client has `auth`). */
   auth?: boolean;
   /** Per-attempt timeout for this request, ms (overrides the client's). */
@@ -126,6 +140,10 @@ const DEFAULT_RETRIES = 3;
 const DEFAULT_BASE_DELAY_MS = 1000;
 const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
 const SERVER_MESSAGE_MAX = 300;
+/** Issues kept from an error body (the rest are dropped: a screenful is enough to act on). */
+const ISSUES_MAX = 20;
+/** Segments kept of one issue path. */
+const ISSUE_PATH_MAX = 16;
 
 /** Per-request bookkeeping carried on the axios config (copied by axios, not shared). */
 interface RequestMeta {
@@ -136,6 +154,8 @@ interface RequestMeta {
   attemptOffset: number;
   /** Retry after a 429 only (`retrySafe: 'rateLimitOnly'`). */
   rateLimitOnly: boolean;
+  /** Never retry a 429 (`retryRateLimit: false`). */
+  noRateLimitRetry: boolean;
   started: number;
 }
 
@@ -204,6 +224,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
       const status = error.response?.status ?? 0;
       if (status === 429) {
+        if (error.config?.clinicalCoder?.noRateLimitRetry === true) return false;
         const wait = parseRetryAfter(headerOf(error.response, 'retry-after'));
         return wait === undefined || wait <= maxRetryAfterMs;
       }
@@ -262,6 +283,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         logPath: logPathOf(o),
         attemptOffset,
         rateLimitOnly,
+        noRateLimitRetry: o.retryRateLimit === false,
         started: Date.now(),
       },
     };
@@ -437,8 +459,39 @@ function logAttempt(
         : `network error${error.code ? ` ${error.code}` : ''}`;
     logger.warn(`${head} -> ${what} ${tail}`);
   } else {
-    logger.warn(`${head} -> ${error.response?.status} ${tail}`);
+    logger.warn(`${head} -> ${error.response?.status} ${tail}${envelopeNote(error.response)}`);
   }
+}
+
+/**
+ * For a failed answer in the error-envelope shape: `; trace <id>; 2 issues at limit, offset`. Paths
+ * only (field names and indices; anything else is shown as `…`), never the issue messages.
+ */
+function envelopeNote(response: AxiosResponse | undefined): string {
+  const json = parseJson(typeof response?.data === 'string' ? response.data : undefined);
+  const errorObj = asRecord(asRecord(json)?.error);
+  if (!errorObj) return '';
+  let note = '';
+  const trace = nonEmptyString(errorObj.traceRequestId);
+  if (trace !== undefined && TRACE_ID.test(trace)) note += `; trace ${trace}`;
+  const issues = extractIssues(json);
+  if (issues && issues.length > 0) {
+    const paths = issues.map((i) => loggablePath(i.path));
+    note += `; ${issues.length} issue${issues.length === 1 ? '' : 's'} at ${paths.join(', ')}`;
+  }
+  return note;
+}
+
+/** `["items", 0, "code"]` → `items[0].code`; a segment that is not a plain field name → `…`. */
+function loggablePath(path: readonly (string | number)[] | undefined): string {
+  if (!path || path.length === 0) return '(request)';
+  return path
+    .map((seg, i) => {
+      if (typeof seg === 'number') return `[${seg}]`;
+      const name = /^[A-Za-z_$][\w$-]{0,63}$/.test(seg) ? seg : '…';
+      return i === 0 ? name : `.${name}`;
+    })
+    .join('');
 }
 
 const KIND_WORDS: Record<ApiErrorKind, string> = {
@@ -517,7 +570,8 @@ function toApiError(e: unknown, ctx: ErrorContext): ApiError {
   const serverMessage = extractServerMessage(json, body, headerOf(response, 'content-type'));
   const traceId = extractTraceId(json, response);
   const retryAfterMs = parseRetryAfter(headerOf(response, 'retry-after'));
-  const detail = { ...base, status, serverMessage, traceId, retryAfterMs, cause };
+  const issues = extractIssues(json);
+  const detail = { ...base, status, serverMessage, traceId, retryAfterMs, issues, cause };
   if (status >= 300 && status < 400) {
     return new ApiError({
       ...detail,
@@ -526,7 +580,10 @@ function toApiError(e: unknown, ctx: ErrorContext): ApiError {
     });
   }
   const kind = kindForStatus(status);
-  let message = `${ctx.service} answered ${status} (${KIND_WORDS[kind]}) for ${what}`;
+  // 402 "Request Failed" (Heim): the parameters were valid but the request failed. Still badRequest
+  // (retrying will not help, and the UI offers the same actions), with its own words.
+  const words = status === 402 ? 'request failed' : KIND_WORDS[kind];
+  let message = `${ctx.service} answered ${status} (${words}) for ${what}`;
   if (kind === 'rateLimited' && retryAfterMs !== undefined) {
     message += `; it asks to wait ${formatSeconds(retryAfterMs)}`;
   }
@@ -591,6 +648,42 @@ function extractServerMessage(
   return undefined;
 }
 
+/**
+ * The `issues[]` of an error body: `{error: {issues}}` (Heim's envelope) or a top-level `{issues}`.
+ * Each needs a message (or a code, used as the message); messages and codes are redacted, one line and
+ * truncated; paths keep their string and finite-number segments. Undefined when there are none.
+ */
+function extractIssues(json: unknown): ApiIssue[] | undefined {
+  const obj = asRecord(json);
+  const errorObj = asRecord(obj?.error);
+  const list: unknown = Array.isArray(errorObj?.issues) ? errorObj?.issues : obj?.issues;
+  if (!Array.isArray(list)) return undefined;
+  const out: ApiIssue[] = [];
+  for (const raw of list as unknown[]) {
+    if (out.length >= ISSUES_MAX) break;
+    const i = asRecord(raw);
+    if (!i) continue;
+    const code = nonEmptyString(i.code);
+    const message = nonEmptyString(i.message) ?? code;
+    if (message === undefined) continue;
+    const path = Array.isArray(i.path)
+      ? (i.path as unknown[])
+          .filter((seg): seg is string | number => typeof seg === 'string' || Number.isFinite(seg))
+          .slice(0, ISSUE_PATH_MAX)
+          .map((seg) => (typeof seg === 'string' ? seg.slice(0, 100) : seg))
+      : undefined;
+    out.push({
+      ...(code !== undefined ? { code: clean(code) } : {}),
+      message: clean(message),
+      ...(path !== undefined ? { path } : {}),
+    });
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+/** What a trace id looks like: a short token (anything else is not worth showing, or safe to echo). */
+const TRACE_ID = /^[\w.:/+=-]{1,128}$/;
+
 function extractTraceId(json: unknown, response: AxiosResponse): string | undefined {
   const obj = asRecord(json);
   const errorObj = asRecord(obj?.error);
@@ -607,8 +700,7 @@ function extractTraceId(json: unknown, response: AxiosResponse): string | undefi
   ];
   for (const c of candidates) {
     const s = typeof c === 'number' ? String(c) : nonEmptyString(c);
-    // a trace id is a short token; anything else is not worth showing (or safe to echo)
-    if (s !== undefined && /^[\w.:/+=-]{1,128}$/.test(s)) return s;
+    if (s !== undefined && TRACE_ID.test(s)) return s;
   }
   return undefined;
 }

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { Commands, DIAGNOSTIC_SOURCE, Settings } from '../constants';
 import type { CodeIndex } from '../core/codes/codeIndex';
 import type { DocumentFormat } from '../core/codes/findCodes';
-import { findDatesOfService, RULE_IDS, validateCodes } from '../core/codes/validate';
+import type * as ValidateModule from '../core/codes/validate';
 import type { CodeProblem, RuleId, Severity, ValidateOptions } from '../core/codes/validate';
 import { registerCommand, UserError } from '../platform/commands';
 import type { Logger } from '../platform/log';
@@ -356,7 +356,7 @@ class ChunkCache {
     const hit = this.dates.find(prefix, text, (e) => e.format === format);
     if (hit) return hit.first;
     let first: { start: number; date: string } | undefined;
-    for (const d of findDatesOfService(prefix + text, format))
+    for (const d of validation().findDatesOfService(prefix + text, format))
       if (d.start >= prefix.length && (!first || d.start < first.start)) first = d;
     this.dates.add({ format, prefix, text, first: first?.date });
     return first?.date;
@@ -452,7 +452,8 @@ class DiagnosticsController implements vscode.Disposable {
       .getConfiguration(Settings.section, doc.uri)
       .get<Record<string, unknown>>(Settings.codesDiagnosticsRules, {});
     const rules: Partial<Record<RuleId, boolean>> = {};
-    for (const id of RULE_IDS) if (typeof raw?.[id] === 'boolean') rules[id] = raw[id] as boolean;
+    for (const id of validation().RULE_IDS)
+      if (typeof raw?.[id] === 'boolean') rules[id] = raw[id] as boolean;
     return rules;
   }
 
@@ -657,7 +658,7 @@ class DiagnosticsController implements vscode.Disposable {
       const chunkText = sliceOf(b);
       let entry = cache.problems(key, prefix, chunkText);
       if (!entry) {
-        const raw = validateCodes(prefix ? prefix + chunkText : chunkText, index, options);
+        const raw = validation().validateCodes(prefix ? prefix + chunkText : chunkText, index, options);
         if (!valid()) return undefined;
         entry = { key, prefix, text: chunkText, problems: relative(raw, prefix.length) };
         cache.chunks.add(entry);
@@ -697,7 +698,7 @@ class DiagnosticsController implements vscode.Disposable {
     }
     const index = this.deps.service.current ?? (await this.deps.service.ready());
     const rules: Partial<Record<RuleId, boolean>> = {};
-    for (const id of RULE_IDS) rules[id] = id === 'undotted-code';
+    for (const id of validation().RULE_IDS) rules[id] = id === 'undotted-code';
     const version = doc.version;
     const computed = await this.compute(
       doc,
@@ -788,4 +789,13 @@ export function registerDiagnostics(context: vscode.ExtensionContext, deps: Deps
     refresh: (doc) => controller.refresh(doc),
     refreshAll: () => controller.refreshAll(),
   };
+}
+
+/**
+ * The validation rules (with the scanner they share with hovers), loaded when the first document is
+ * validated: a chunk of its own in the bundle (esbuild.js, lazyChunks).
+ */
+function validation(): typeof ValidateModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../core/codes/validate') as typeof ValidateModule;
 }

@@ -22,7 +22,7 @@ import { CodifyClient, CodifyConfigError, checkNote } from '../api/codify';
 import type { ConnectionStatus } from '../auth/status';
 import { Commands, Settings, WebviewPanels } from '../constants';
 import type { CodeIndex } from '../core/codes/codeIndex';
-import { enrichAssessments, readAssessmentCode } from '../core/codify/enrich';
+import type * as EnrichModule from '../core/codify/enrich';
 import type * as CodifyExport from '../core/codify/export';
 import {
   apiErrorMessage,
@@ -420,7 +420,7 @@ export class CodifyPanel implements vscode.Disposable {
         return undefined;
       });
       if (controller.signal.aborted) throw cancelledAfterAnswer();
-      const enriched = enrichAssessments(answer, index);
+      const enriched = enrich().enrichAssessments(answer, index);
       const message: ResultMessage = {
         type: 'result',
         ...enriched,
@@ -528,7 +528,7 @@ export class CodifyPanel implements vscode.Disposable {
       case 'findCrosswalks': {
         const first = selected[0]!;
         const index = await this.deps.codeIndex().catch(() => undefined);
-        const { reading, hinted } = readAssessmentCode(first.code, first.extra, index);
+        const { reading, hinted } = enrich().readAssessmentCode(first.code, first.extra, index);
         if (reading) {
           const display = first.index.display ?? reading.code;
           // not awaited: the command shows a quick pick
@@ -624,4 +624,13 @@ function cancelledAfterAnswer(): Error {
 function exporter(): typeof CodifyExport {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('../core/codify/export') as typeof CodifyExport;
+}
+
+/**
+ * Result enrichment (the code recognisers and the index lookups it needs), loaded when the first
+ * answer arrives: a chunk of its own in the bundle (esbuild.js, lazyChunks).
+ */
+function enrich(): typeof EnrichModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../core/codify/enrich') as typeof EnrichModule;
 }

@@ -17,6 +17,20 @@ export type ApiErrorKind =
   | 'invalidResponse'
   | 'badRequest';
 
+/**
+ * One problem the server found with a request (the `issues[]` of an error envelope such as Heim's
+ * `{error: {message, traceRequestId, issues: [{code, message, path}]}}`). Messages and paths come from
+ * the server and may echo what was sent: fine to show to the coder, never logged above debug.
+ */
+export interface ApiIssue {
+  /** Machine-readable kind, e.g. `too_big`, `invalid_type`, `custom`. */
+  code?: string;
+  /** The server's words (redacted, one line, truncated). */
+  message: string;
+  /** Where in the request: parameter or field names and array indices, e.g. `["limit"]`. */
+  path?: readonly (string | number)[];
+}
+
 export interface ApiErrorInit {
   kind: ApiErrorKind;
   /** Human-readable summary, already free of secrets and PHI. */
@@ -34,6 +48,8 @@ export interface ApiErrorInit {
   traceId?: string;
   /** How long the server asked us to wait (from `Retry-After`), in milliseconds. */
   retryAfterMs?: number;
+  /** The problems the server listed (an error envelope's `issues[]`), in its order. */
+  issues?: readonly ApiIssue[];
   cause?: unknown;
 }
 
@@ -47,6 +63,7 @@ export class ApiError extends Error {
   readonly serverMessage?: string;
   readonly traceId?: string;
   readonly retryAfterMs?: number;
+  readonly issues?: readonly ApiIssue[];
 
   constructor(init: ApiErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -59,6 +76,7 @@ export class ApiError extends Error {
     this.serverMessage = init.serverMessage;
     this.traceId = init.traceId;
     this.retryAfterMs = init.retryAfterMs;
+    this.issues = init.issues;
   }
 }
 

@@ -1,3 +1,4 @@
+import * as os from 'os';
 import * as vscode from 'vscode';
 import { Commands, Settings, Views } from '../constants';
 import type { CrosswalksClient } from '../api/crosswalks';
@@ -564,7 +565,8 @@ export function registerCrosswalks(context: vscode.ExtensionContext, s: Crosswal
       (
         await vscode.window.showSaveDialog({
           title: `Export "${crosswalk.name}" version ${version.version}`,
-          defaultUri: vscode.Uri.file(
+          defaultUri: vscode.Uri.joinPath(
+            defaultFolder(),
             `${fileSafe(crosswalk.name)}-v${version.version}${kind === 'conceptMap' ? '.conceptmap' : ''}.${ext}`,
           ),
           filters: kind === 'csv' ? { CSV: ['csv'] } : { 'FHIR ConceptMap (JSON)': ['json'] },
@@ -588,7 +590,7 @@ export function registerCrosswalks(context: vscode.ExtensionContext, s: Crosswal
     );
     void vscode.window
       .showInformationMessage(
-        `Exported ${read.mappings.length} mappings (${targets} target codes) of "${crosswalk.name}" version ${version.version}.`,
+        `Exported ${count(read.mappings.length, 'mapping')} (${count(targets, 'target code')}) of "${crosswalk.name}" version ${version.version}.`,
         'Open',
       )
       .then((pick) =>
@@ -681,6 +683,17 @@ async function askSourceQuery(
   if (code === undefined) return undefined;
   return { sourceCodeSystem: slug, sourceCode: code.trim() || undefined };
 }
+
+/**
+ * Where a save dialog starts: the first workspace folder, else the home folder. (A bare file name
+ * in `Uri.file` would be a file at the root of the file system.)
+ */
+function defaultFolder(): vscode.Uri {
+  return vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
+}
+
+/** `1 mapping`, `2 mappings`. */
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 const limit = (n: number, what: string) => (v: string) =>
   v.length > n ? `${what} allows up to ${n} characters (${v.length} now).` : undefined;

@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { CrosswalksClient } from '../api/crosswalks';
 import { escapeMarkdown } from '../core/codes/hoverText';
-import { fetchAllMappings, type MappingsExport } from '../core/crosswalks/exportAll';
+import { EXPORT_CONCURRENCY, type MappingsExport } from '../core/crosswalks/exportAll';
 import type { Crosswalk, CrosswalkVersion, Mapping } from '../core/crosswalks/model';
 import { loadAll, Pager } from '../core/paging';
 import { toAbortSignal } from '../platform/cancellation';
@@ -13,9 +13,6 @@ import { MAPPING_PAGE_SIZE, mappingKey, systemLabel } from './nodes';
 
 /** Read-only documents of crosswalk versions (tables, compare sides, previews). */
 export const CROSSWALK_SCHEME = 'clinical-coder-crosswalk';
-
-/** Pages of mappings read at once when a whole version is read (429s are honoured by a shared pause). */
-export const EXPORT_CONCURRENCY = 4;
 
 export type TableFormat = 'csv' | 'markdown';
 
@@ -195,8 +192,10 @@ export function markdownTable(
 }
 
 /**
- * Every mapping of a version, with a cancellable progress notification: bounded concurrency, a
- * shared pause on 429 (see `fetchAllMappings`), exactly once each.
+ * Every mapping of a version, with a cancellable progress notification: bounded concurrency
+ * (`EXPORT_CONCURRENCY`), exactly once each. The pages are asked with the HTTP client's own 429
+ * retry off: `fetchAllMappings` waits out each 429 and paces the whole pool from them, which a
+ * per-request sleep could not (the other workers would keep hitting the limit).
  */
 export async function readVersion(
   client: CrosswalksClient,
@@ -210,13 +209,14 @@ export async function readVersion(
       const abort = toAbortSignal(token);
       let last = 0;
       try {
-        return await fetchAllMappings(
+        return await fileFormats().fetchAllMappings(
           (page, signal) =>
             client.mappings(
               crosswalk.identifier,
               version,
               { pageSize: MAPPING_PAGE_SIZE, pageNumber: page },
               signal,
+              { retryRateLimit: false },
             ),
           {
             signal: abort.signal,

@@ -61,10 +61,14 @@ export function knowledgeOf(index: CodeIndex | undefined, slug: string, code: st
   return index.activeRow(system, code) ? 'valid' : 'invalid';
 }
 
-/** Refuses a body that breaks the document's limits, before anything is sent. */
+/**
+ * Refuses a body that breaks the document's limits, before anything is sent. `what` names it:
+ * "The crosswalk", "The mappings" (a plural takes "were").
+ */
 export function refuseProblems(what: string, problems: readonly ValidationProblem[]): void {
   if (problems.length === 0) return;
-  throw new UserError(`${what} was not sent: ${formatProblems(problems).replace(/\n/g, '; ')}`);
+  const verb = /s$/.test(what) ? 'were' : 'was';
+  throw new UserError(`${what} ${verb} not sent: ${formatProblems(problems).replace(/\n/g, '; ')}`);
 }
 
 /**

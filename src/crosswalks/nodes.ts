@@ -190,7 +190,7 @@ export class VersionNode extends PagedContainer<Mapping, MappingNode> {
   readonly filterHint = 'Filter the loaded mappings by source or target code or display';
 
   constructor(
-    ctx: CrosswalkTreeContext,
+    private readonly ctx: CrosswalkTreeContext,
     readonly parent: CrosswalkNode,
     readonly version: CrosswalkVersion,
   ) {
@@ -248,7 +248,7 @@ export class VersionNode extends PagedContainer<Mapping, MappingNode> {
       ['Created', who(v.createdAt, v.createdBy)],
       ['Updated', who(v.updatedAt, v.updatedBy)],
       [
-        '',
+        'Edits',
         draft
           ? 'A Draft is edited in IMO Terminology Management; the API refuses edits until it is published.'
           : undefined,
@@ -258,7 +258,10 @@ export class VersionNode extends PagedContainer<Mapping, MappingNode> {
   }
 
   async getChildren(): Promise<TreeNode[]> {
+    const counted = this.level.pager.total !== undefined;
     await this.level.ensureFirst();
+    // the first page tells the number of mappings: redraw this row so its description shows it
+    if (!counted && this.level.pager.total !== undefined) setTimeout(() => this.ctx.changed(this), 0);
     const out: TreeNode[] = [];
     if (this.version.customAttributes?.length)
       out.push(new AttributesNode(this, this.version.customAttributes, 'version', false));

@@ -7,7 +7,7 @@ import { ApiError } from '../core/errors';
 import { sanitizeFileName } from '../core/fileNames';
 import { formatBytes, formatProgress } from '../core/format';
 import type { DownloadClient, Product, ReleaseFile, SubProduct, Version } from '../api/download';
-import { downloadFile } from '../node/download';
+import type * as DownloadModule from '../node/download';
 import { exists } from '../node/files';
 import { toAbortSignal } from '../platform/cancellation';
 import type { Logger } from '../platform/log';
@@ -121,6 +121,9 @@ export class ReleaseDownloader {
           for (const [i, step] of plan.entries()) {
             const prefix = plan.length > 1 ? `File ${i + 1} of ${plan.length}: ` : '';
             progress.report({ message: `${prefix}${step.name}` });
+            // the download engine is a chunk of its own (esbuild.js, lazyChunks): loaded on first use
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const { downloadFile } = require('../node/download') as typeof DownloadModule;
             const result = await downloadFile({
               targetDir: dir,
               fileName: step.name,

@@ -159,14 +159,18 @@ describe('Codify panel in the real extension host', function () {
       hasToken: true,
     });
 
-    // again: the same panel is shown, not a second one
+    // again: the same panel is shown, not a second one. The tab model reaches the extension host
+    // after the panel is created, so wait for the tab events rather than reading it at once.
     await vscode.commands.executeCommand(Commands.codifyNote);
-    const panels = vscode.window.tabGroups.all
-      .flatMap((g) => g.tabs)
-      .filter(
-        (t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('clinicalCoder.codify'),
-      );
-    assert.strictEqual(panels.length, 1);
+    const codifyTabs = (): vscode.Tab[] =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .filter(
+          (t) =>
+            t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('clinicalCoder.codify'),
+        );
+    await tabsSettle(() => codifyTabs().length >= 1);
+    assert.strictEqual(codifyTabs().length, 1);
   });
 
   it('submits the note with the audit headers and answers with enriched assessments', async () => {
@@ -411,3 +415,20 @@ describe('Codify panel in the real extension host', function () {
     assert.strictEqual(await vscode.env.clipboard.readText(), 'E11.9\nI10');
   });
 });
+
+/** Resolves once `done()` holds, re-checked on every tab change (fails after 10 s). */
+function tabsSettle(done: () => boolean): Promise<void> {
+  if (done()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error('the panel tab did not appear within 10 s'));
+    }, 10_000);
+    const sub = vscode.window.tabGroups.onDidChangeTabs(() => {
+      if (!done()) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve();
+    });
+  });
+}

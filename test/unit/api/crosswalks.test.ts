@@ -147,6 +147,25 @@ describe('api/crosswalks', function () {
       );
     });
 
+    it('mappings with retryRateLimit: false: a 429 rejects at once with its retry-after; by default it is waited out', async () => {
+      const path = mappingsPath(V, 1);
+      sb.faults.add({ type: 'rateLimit', path, retryAfterSeconds: 1, times: 1 });
+      const e = await expectApiError(
+        client.mappings(V, 1, { pageNumber: 2 }, undefined, { retryRateLimit: false }),
+        'rateLimited',
+      );
+      assert.strictEqual(e.retryAfterMs, 1000);
+      assert.strictEqual(sb.count('GET', path), 1);
+
+      sb.faults.add({ type: 'rateLimit', path, retryAfterSeconds: 0, times: 1 });
+      const page = await client.mappings(V, 1, { pageNumber: 2 });
+      assert.strictEqual(page.items.length, 2);
+      assert.deepStrictEqual(
+        sb.requests.filter((r) => r.path === path).map((r) => r.status),
+        [429, 429, 200],
+      );
+    });
+
     it('unknown crosswalk, version or archived crosswalk → notFound', async () => {
       await expectApiError(client.get('00000000-0000-4000-8000-000000000000'), 'notFound');
       await expectApiError(client.version(D, 9), 'notFound');

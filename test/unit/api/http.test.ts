@@ -161,6 +161,39 @@ describe('api/http', function () {
       assert.strictEqual(sb.count('GET', '/v1/limited'), 3);
     });
 
+    it('with retryRateLimit: false, reports a 429 at once (with retryAfterMs) but still retries a 5xx', async () => {
+      sb.faults.add({ type: 'rateLimit', path: '/v1/limited', retryAfterSeconds: 1, times: 1 });
+      const r = await timed(
+        plain().request({ method: 'GET', path: '/v1/limited', schema: z.unknown(), retryRateLimit: false }),
+      );
+      const e = await expectApiError(Promise.reject(r.error), 'rateLimited');
+      assert.strictEqual(e.status, 429);
+      assert.strictEqual(e.retryAfterMs, 1000);
+      assert.strictEqual(sb.count('GET', '/v1/limited'), 1);
+      assert.ok(r.ms < 900, `did not wait out the Retry-After (${r.ms} ms)`);
+
+      // the fault was used up: the default still waits a 429 out and succeeds
+      sb.clearRequests();
+      sb.faults.add({ type: 'rateLimit', path: SESSION, retryAfterSeconds: 0, times: 1 });
+      await imoApi().request({ method: 'GET', path: SESSION, schema: sessionSchema });
+      assert.deepStrictEqual(
+        sb.requests.filter((x) => x.path === SESSION).map((x) => x.status),
+        [429, 200],
+      );
+
+      sb.clearRequests();
+      sb.faults.add({ type: 'status', path: '/v1/flaky', status: 503, times: 2 });
+      sb.faults.add({ type: 'rateLimit', path: '/v1/flaky', retryAfterSeconds: 0 });
+      await expectApiError(
+        plain().request({ method: 'GET', path: '/v1/flaky', schema: z.unknown(), retryRateLimit: false }),
+        'rateLimited',
+      );
+      assert.deepStrictEqual(
+        sb.requests.map((x) => x.status),
+        [503, 503, 429],
+      );
+    });
+
     it('stops after 1 + retries attempts on a persistent 5xx and reports server with the status', async () => {
       sb.faults.add({ type: 'status', path: '/v1/flaky', status: 503 });
       const e = await expectApiError(

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import { ApiError, isApiError } from '../../../src/core/errors';
 import type { Page } from '../../../src/core/paging';
-import { fetchAllMappings } from '../../../src/core/crosswalks/exportAll';
+import { RequestPacer, fetchAllMappings } from '../../../src/core/crosswalks/exportAll';
 import type { Mapping } from '../../../src/core/crosswalks/model';
 
 /** Mapping number `i` (1-based) of a fake crosswalk. */
@@ -88,6 +88,31 @@ function fakeSource(
   return { fetchPage, calls, peak: () => peak, inFlight: () => inFlight };
 }
 
+/**
+ * A page source behind a token bucket of `rate` per second holding `burst`: a request finding it
+ * empty is refused with `retryAfterMs` (and takes no token), like the sandbox's limiter.
+ */
+function limitedSource(total: number, o: { rate: number; burst: number; retryAfterMs: number }) {
+  let tokens = o.burst;
+  let last = performance.now();
+  const calls: { page: number; start: number }[] = [];
+  const refused: { page: number; at: number }[] = [];
+  const fetchPage = async (n: number, signal: AbortSignal): Promise<Page<Mapping>> => {
+    calls.push({ page: n, start: performance.now() });
+    await delay(1, signal);
+    const t = performance.now();
+    tokens = Math.min(o.burst, tokens + ((t - last) / 1000) * o.rate);
+    last = t;
+    if (tokens < 1) {
+      refused.push({ page: n, at: t });
+      throw rateLimited(o.retryAfterMs);
+    }
+    tokens -= 1;
+    return pageOf(n, total);
+  };
+  return { fetchPage, calls, refused };
+}
+
 function timeouts(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 }
@@ -147,7 +172,7 @@ describe('core/crosswalks/exportAll', () => {
     assert.strictEqual(src.calls.length, 1);
   });
 
-  it('pauses ALL workers after a 429 until its retry-after has passed, then re-fetches the page', async () => {
+  it('a lone 429 delays only its page, by its retry-after; the other pages go on unpaced', async () => {
     let limitedAt = 0;
     const src = fakeSource(150, {
       ms: () => 15,
@@ -160,16 +185,63 @@ describe('core/crosswalks/exportAll', () => {
       },
     });
     const r = await fetchAllMappings(src.fetchPage, { concurrency: 4 });
-    assert.strictEqual(r.mappings.length, 150);
-    assert.strictEqual(r.rateLimitPauses, 1);
-    assert.strictEqual(src.calls.filter((c) => c.page === 3).length, 2);
-    const after = src.calls.filter((c) => c.start > limitedAt);
-    assert.ok(after.length >= 8, `most pages were still to fetch at the 429 (${after.length})`);
-    for (const c of after) {
+    assert.deepStrictEqual(
+      r.mappings,
+      Array.from({ length: 150 }, (_, i) => mapping(i + 1)),
+    );
+    assert.deepStrictEqual([r.rateLimitPauses, r.paceMs], [1, 0]);
+    const page3 = src.calls.filter((c) => c.page === 3);
+    assert.strictEqual(page3.length, 2);
+    assert.ok(
+      page3[1].start >= limitedAt + 200,
+      `page 3 asked again ${(page3[1].start - limitedAt).toFixed(1)} ms after its 429`,
+    );
+    const meanwhile = src.calls.filter((c) => c.start > limitedAt && c.start < limitedAt + 200);
+    assert.ok(meanwhile.length >= 8, `other pages went on during the retry-after (${meanwhile.length})`);
+  });
+
+  it('pauses ALL workers when a 429 comes with nothing accepted lately (page 1)', async () => {
+    let limitedAt = 0;
+    const src = fakeSource(60, {
+      fail: (n, attempt) => {
+        if (n === 1 && attempt === 1) {
+          limitedAt = performance.now();
+          return rateLimited(150);
+        }
+        return undefined;
+      },
+    });
+    const r = await fetchAllMappings(src.fetchPage, { concurrency: 4 });
+    assert.strictEqual(r.mappings.length, 60);
+    assert.strictEqual(src.calls.length, 7);
+    for (const c of src.calls.slice(1)) {
       assert.ok(
-        c.start >= limitedAt + 200,
+        c.start >= limitedAt + 150,
         `page ${c.page} started ${(c.start - limitedAt).toFixed(1)} ms after the 429`,
       );
+    }
+  });
+
+  it('paces the pool under a token-bucket limit: few 429s, close to the rate, each retry after its retry-after', async function () {
+    this.timeout(20_000);
+    // 200 requests/s, a bucket of 20, every refusal with a retry-after of 100 ms; 1 ms answers.
+    const src = limitedSource(1500, { rate: 200, burst: 20, retryAfterMs: 100 });
+    const t0 = performance.now();
+    const r = await fetchAllMappings(src.fetchPage, { concurrency: 4, pacing: { windowMs: 250 } });
+    const seconds = (performance.now() - t0) / 1000;
+    assert.deepStrictEqual(
+      r.mappings,
+      Array.from({ length: 1500 }, (_, i) => mapping(i + 1)),
+    );
+    const floor = (r.pages - 20) / 200;
+    assert.strictEqual(r.rateLimitPauses, src.refused.length);
+    // unpaced, 4 workers with 1 ms answers would be refused hundreds of times
+    assert.ok(src.refused.length <= 0.3 * r.pages, `${src.refused.length} 429s for ${r.pages} pages`);
+    assert.ok(r.paceMs > 0, 'the pool paced itself');
+    assert.ok(seconds <= 2 * floor + 0.2, `${seconds.toFixed(2)} s; the limit allows ${floor.toFixed(2)} s`);
+    for (const x of src.refused) {
+      const again = src.calls.find((c) => c.page === x.page && c.start > x.at);
+      assert.ok(again && again.start >= x.at + 100, `page ${x.page} asked again too soon`);
     }
   });
 
@@ -268,6 +340,112 @@ describe('core/crosswalks/exportAll', () => {
       (e: unknown) => isApiError(e) && e.kind === 'cancelled',
     );
     assert.strictEqual(src.calls.length, 0);
+  });
+
+  describe('RequestPacer (pure: times are passed in)', () => {
+    /**
+     * One request at a time against a token bucket of `rate` per second holding `burst`: each starts
+     * when the pacer allows, is answered `latency` ms later (429 when the bucket is empty, or on every
+     * `refuseEvery`-th request whatever the bucket, taking no token), and the next follows.
+     */
+    const drive = (
+      pacer: RequestPacer,
+      o: { rate: number; burst: number; seconds: number; latency?: number; refuseEvery?: number },
+    ): { at: number; ok: boolean }[] => {
+      const latency = o.latency ?? 2;
+      const log: { at: number; ok: boolean }[] = [];
+      let t = 0;
+      let tokens = o.burst;
+      let last = 0;
+      for (let n = 1; t < o.seconds * 1000; n++) {
+        t = Math.max(t, pacer.nextStartAt);
+        pacer.started(t);
+        t += latency;
+        tokens = Math.min(o.burst, tokens + ((t - last) / 1000) * o.rate);
+        last = t;
+        const ok = tokens >= 1 && !(o.refuseEvery !== undefined && n % o.refuseEvery === 0);
+        if (ok) {
+          tokens -= 1;
+          pacer.accepted(t);
+        } else {
+          assert.strictEqual(pacer.refused(t), 'page', `a 429 at ${t} ms paused the pool`);
+        }
+        log.push({ at: t, ok });
+      }
+      return log;
+    };
+
+    it('stays unpaced through lone 429s; a 429 with nothing accepted in the window pauses the pool', () => {
+      const pacer = new RequestPacer();
+      assert.strictEqual(pacer.refused(0), 'pool', 'page 1 refused: there is no rate to follow');
+      for (let t = 1; t <= 40; t++) {
+        pacer.started(t);
+        if (t % 20 === 0) assert.strictEqual(pacer.refused(t + 0.5), 'page');
+        else pacer.accepted(t + 0.5);
+      }
+      assert.strictEqual(pacer.intervalMs, 0);
+      assert.ok(pacer.nextStartAt <= 41);
+      // a second without an accepted answer
+      assert.strictEqual(pacer.refused(1100), 'pool');
+    });
+
+    it('paces once several 429s show the pool over the limit: accepted per window plus the margin', () => {
+      const pacer = new RequestPacer({ windowMs: 1000, margin: 0.1 });
+      for (let t = 1; t <= 20; t++) pacer.accepted(t);
+      // the bucket is empty: the requests in flight come back refused
+      for (let k = 0; k < 3; k++) pacer.refused(25);
+      assert.strictEqual(pacer.intervalMs, 0, '3 of 23 is not yet a pattern');
+      pacer.refused(25);
+      assert.strictEqual(pacer.intervalMs, 1000 / (20 * 1.1));
+      assert.strictEqual(pacer.nextStartAt, 25 + pacer.intervalMs);
+    });
+
+    it('learns the rate of a token bucket and keeps close to it, with few 429s', () => {
+      const cases = [
+        { rate: 20, burst: 20 }, // the sandbox: a bucket of one second
+        { rate: 20, burst: 20, refuseEvery: 20 }, // …and 5 % refused whatever the pace
+        { rate: 200, burst: 200, refuseEvery: 20 },
+        { rate: 50, burst: 5 }, // a small bucket: the first estimate is far too low
+        { rate: 5, burst: 50 }, // a big one: the first estimate is far too high
+      ];
+      for (const c of cases) {
+        const pacer = new RequestPacer();
+        const log = drive(pacer, { ...c, seconds: 20 });
+        const late = log.filter((x) => x.at >= 10_000);
+        const accepted = late.filter((x) => x.ok).length / 10;
+        const share = 1 - late.filter((x) => x.ok).length / late.length;
+        const what = `${JSON.stringify(c)}: ${accepted}/s accepted, ${(share * 100).toFixed(1)} % refused`;
+        assert.ok(accepted >= 0.95 * c.rate && accepted <= c.rate * 1.02 + 0.2, what);
+        assert.ok(share <= 0.2, what);
+        assert.ok(pacer.intervalMs >= 1000 / (1.3 * c.rate) && pacer.intervalMs <= 1000 / c.rate, what);
+      }
+    });
+
+    it('does not slow down when its own starts run late and nothing is refused', () => {
+      const pacer = new RequestPacer();
+      for (let t = 1; t <= 20; t++) pacer.accepted(t);
+      for (let k = 0; k < 4; k++) pacer.refused(25);
+      const interval = pacer.intervalMs;
+      let t = pacer.nextStartAt;
+      for (let k = 0; k < 100; k++) {
+        t += interval * 1.5; // every start half an interval late
+        pacer.started(t);
+        pacer.accepted(t + 2);
+      }
+      assert.ok(pacer.intervalMs <= interval, `${pacer.intervalMs} ms > ${interval} ms`);
+    });
+
+    it('keeps slots on the grid after a late start, without catching up after an idle spell', () => {
+      const pacer = new RequestPacer();
+      for (let t = 1; t <= 20; t++) pacer.accepted(t);
+      for (let k = 0; k < 4; k++) pacer.refused(25);
+      const i = pacer.intervalMs;
+      const slot = pacer.nextStartAt;
+      pacer.started(slot + i / 4);
+      assert.strictEqual(pacer.nextStartAt, slot + i);
+      pacer.started(slot + 10 * i);
+      assert.strictEqual(pacer.nextStartAt, slot + 10.5 * i);
+    });
   });
 
   describe('inconsistent pages', () => {
