@@ -68,6 +68,15 @@ export const Commands = {
   codifyNote: 'clinicalCoder.codify.note',
   codifySelection: 'clinicalCoder.codify.selection',
   codifyDocument: 'clinicalCoder.codify.document',
+  careRefresh: 'clinicalCoder.care.refresh',
+  careRefreshNode: 'clinicalCoder.care.refreshNode',
+  careLoadMore: 'clinicalCoder.care.loadMore',
+  careLoadAll: 'clinicalCoder.care.loadAll',
+  careFilter: 'clinicalCoder.care.filter',
+  careClearFilter: 'clinicalCoder.care.clearFilter',
+  careRetry: 'clinicalCoder.care.retry',
+  careCopyTraceId: 'clinicalCoder.care.copyTraceId',
+  careOpenDetails: 'clinicalCoder.care.openDetails',
 } as const;
 
 export const Views = {
@@ -76,6 +85,13 @@ export const Views = {
   releases: 'clinicalCoder.releases',
   downloads: 'clinicalCoder.downloads',
   crosswalks: 'clinicalCoder.crosswalks',
+  care: 'clinicalCoder.care',
+} as const;
+
+/** Schemes of the extension's read-only virtual documents. */
+export const DocumentSchemes = {
+  /** Heim care details (organisations, patients, appointments, tasks): markdown or JSON. */
+  heim: 'clinical-coder-heim',
 } as const;
 
 /** `viewType`s of the webview panels. */
@@ -115,6 +131,7 @@ export const Settings = {
   codesUseDownloads: 'codes.useDownloads',
   crosswalksManagementUrl: 'crosswalks.managementUrl',
   crosswalksTableFormat: 'crosswalks.tableFormat',
+  heimDetailsFormat: 'heim.detailsFormat',
   codifyModel: 'codify.model',
   codifyMaxNoteLength: 'codify.maxNoteLength',
   codifyDoctorId: 'codify.doctorId',

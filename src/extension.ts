@@ -6,6 +6,7 @@ import { ConnectionStatus } from './auth/status';
 import { registerCodes, type CodesApi } from './codes/register';
 import { registerCodify, type CodifyApi } from './codify/register';
 import { registerCrosswalks, type CrosswalksApi } from './crosswalks/commands';
+import { registerHeim, type CareApi } from './heim/commands';
 import { registerReleases, type ReleasesApi } from './releases/commands';
 import { ContextKeyStore } from './platform/context';
 import { createLogChannel, createLogger } from './platform/log';
@@ -28,6 +29,8 @@ export interface ClinicalCoderApi {
   readonly crosswalks: CrosswalksApi;
   /** The Codify panel: the tests' handle on its message handling (most of it needs test hooks). */
   readonly codify: CodifyApi;
+  /** The Care (Heim) tree, its view and its details documents. */
+  readonly care: CareApi;
   /** Re-reads settings and SecretStorage; resolves when the UI reflects them. */
   refresh(): Promise<void>;
   /**
@@ -83,6 +86,7 @@ export function activate(context: vscode.ExtensionContext): ClinicalCoderApi {
     extensionUri: context.extensionUri,
     testHooks,
   });
+  const care = registerHeim(context, { log, settings, secrets, status, userAgent });
 
   const initial = new Promise<void>((resolve) =>
     setImmediate(() => status.refresh().then(() => resolve(), resolve)),
@@ -97,6 +101,7 @@ export function activate(context: vscode.ExtensionContext): ClinicalCoderApi {
     codes,
     crosswalks,
     codify,
+    care,
     refresh: async () => {
       await initial;
       await status.refresh();

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { Settings } from '../constants';
+import { DocumentSchemes, Settings } from '../constants';
 import type { Logger } from '../platform/log';
 import type { ManifestStore } from '../releases/manifestStore';
 import { registerCodeCommands } from './commands';
@@ -22,7 +22,10 @@ export interface CodesApi {
   releaseStatusText(): string;
 }
 
-/** The documents the code features work in: the configured languages, plus the file patterns. */
+/**
+ * The documents the code features work in: the configured languages, the file patterns, and the
+ * Heim details documents (read-only markdown/JSON of care tasks that coders use as source documentation).
+ */
 export function codeSelector(): vscode.DocumentFilter[] {
   const config = vscode.workspace.getConfiguration(Settings.section);
   const languages = config.get<string[]>(Settings.codesLanguages, []);
@@ -34,6 +37,8 @@ export function codeSelector(): vscode.DocumentFilter[] {
       { language, scheme: 'vscode-remote' },
     ]),
     ...patterns.map((pattern) => ({ pattern })),
+    { language: 'markdown', scheme: DocumentSchemes.heim },
+    { language: 'json', scheme: DocumentSchemes.heim },
   ];
 }
 

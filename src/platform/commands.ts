@@ -94,13 +94,28 @@ function showFailure(ctx: CommandContext, title: string, e: unknown, retry: () =
   });
 }
 
-/** The error's message plus what the server said, when that adds anything. */
+/** The error's message plus what the server said (and each issue it listed), when that adds anything. */
 export function apiErrorText(e: ApiError): string {
   const server =
     e.serverMessage && !e.message.includes(e.serverMessage) ? ` The server said: "${e.serverMessage}".` : '';
+  const issues = issueLines(e);
+  const listed = issues.length ? ` ${issues.join('; ')}.` : '';
   const wait =
     e.kind === 'rateLimited' && e.retryAfterMs ? ` Try again in ${Math.ceil(e.retryAfterMs / 1000)} s.` : '';
-  return `${e.message}${server}${wait}`;
+  return `${e.message}${server}${listed}${wait}`;
+}
+
+/**
+ * The issues of an error envelope (Heim's `issues[]`), one line each with its path:
+ * `limit: Number must be less than or equal to 100`.
+ */
+export function issueLines(e: ApiError): string[] {
+  return (e.issues ?? [])
+    .filter((i) => typeof i.message === 'string' && i.message.trim() !== '')
+    .map((i) => {
+      const where = (i.path ?? []).map(String).join('.');
+      return where ? `${where}: ${i.message.trim()}` : i.message.trim();
+    });
 }
 
 function isCancellation(e: unknown): boolean {
