@@ -23,8 +23,9 @@ import type {
 } from '../core/crosswalks/model';
 import { loadAll, Pager } from '../core/paging';
 import { toAbortSignal } from '../platform/cancellation';
+import { registerTreeCommands } from '../platform/treeCommands';
 import { registerCommand, UserError, type CommandContext } from '../platform/commands';
-import { ErrorNode, type ContainerNode, type PagedNode } from '../platform/tree';
+import type { ContainerNode } from '../platform/tree';
 import {
   CrosswalkDocuments,
   fileSafe,
@@ -97,38 +98,19 @@ export function registerCrosswalks(context: vscode.ExtensionContext, s: Crosswal
     vscode.workspace.registerTextDocumentContentProvider(CROSSWALK_SCHEME, documents),
 
     cmd(Commands.crosswalksRefresh, 'Refresh Crosswalks', () => tree.resetAll()),
-    cmd(Commands.crosswalksRefreshNode, 'Refresh', (node: ContainerNode) => {
-      node.reset();
-      tree.changed(node);
-    }),
-    cmd(Commands.crosswalksLoadMore, 'Load More', async (node: PagedNode) => {
-      if (node.busy) return;
-      const loading = node.loadMore();
-      tree.changed(node);
-      await loading;
-      tree.changed(node);
-    }),
-    cmd(Commands.crosswalksLoadAll, 'Load All', async (node: PagedNode) => {
-      if (node.busy) return;
-      await vscode.window.withProgress(
-        {
-          location: vscode.ProgressLocation.Notification,
-          title: `Loading every page of ${String(node.getTreeItem().label)}…`,
-          cancellable: true,
-        },
-        async (_p, token) => {
-          const abort = toAbortSignal(token);
-          const loading = node.loadAllPages(abort.signal);
-          tree.changed(node);
-          try {
-            await loading;
-          } finally {
-            abort.dispose();
-            tree.changed(node);
-          }
-        },
-      );
-    }),
+    ...registerTreeCommands(
+      s,
+      tree,
+      {
+        refreshNode: Commands.crosswalksRefreshNode,
+        loadMore: Commands.crosswalksLoadMore,
+        loadAll: Commands.crosswalksLoadAll,
+        filter: Commands.crosswalksFilter,
+        retry: Commands.crosswalksRetry,
+        copyTraceId: Commands.crosswalksCopyTraceId,
+      },
+      'crosswalks',
+    ),
     cmd(
       Commands.crosswalksFilterBySource,
       'Filter Crosswalks by Source Code',
@@ -142,19 +124,6 @@ export function registerCrosswalks(context: vscode.ExtensionContext, s: Crosswal
         return tree.root.queryLabel;
       },
     ),
-    cmd(Commands.crosswalksFilter, 'Filter', async (node?: ContainerNode, text?: string) => {
-      const target = node ?? tree.root;
-      const value =
-        text ??
-        (await vscode.window.showInputBox({
-          title: `Filter ${String(target.getTreeItem().label)}`,
-          prompt: target.filterHint,
-          value: target.filter,
-        }));
-      if (value === undefined) return;
-      target.filter = value.trim();
-      tree.changed(target);
-    }),
     cmd(Commands.crosswalksClearFilter, 'Clear Filter', (node?: ContainerNode) => {
       if (!node || node === tree.root) {
         tree.root.filter = '';
@@ -164,14 +133,6 @@ export function registerCrosswalks(context: vscode.ExtensionContext, s: Crosswal
       node.filter = '';
       tree.changed(node);
     }),
-    cmd(Commands.crosswalksRetry, 'Retry', (node: ErrorNode) => {
-      node.parent.reset();
-      tree.changed(node.parent);
-    }),
-    cmd(Commands.crosswalksCopyTraceId, 'Copy Trace Id', async (node: ErrorNode) => {
-      if (node.traceId) await vscode.env.clipboard.writeText(node.traceId);
-    }),
-
     cmd(
       Commands.crosswalksCreate,
       'Create Crosswalk',

@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import { Commands, Settings, Views } from '../constants';
 import type { ConnectionStatus } from '../auth/status';
-import { toAbortSignal } from '../platform/cancellation';
+import { registerTreeCommands } from '../platform/treeCommands';
 import { registerCommand, UserError, type CommandContext } from '../platform/commands';
 import type { SecretStore } from '../platform/secrets';
 import type { SettingsStore } from '../platform/settings';
-import { ErrorNode, type ContainerNode, type PagedNode, type TreeNode } from '../platform/tree';
+import type { TreeNode } from '../platform/tree';
 import { HeimConnection } from './connection';
 import type { DetailsFormat, HeimKind } from './details';
 import { HEIM_SCHEME, HeimDocuments } from './documents';
@@ -63,66 +63,20 @@ export function registerHeim(context: vscode.ExtensionContext, s: HeimServices):
     vscode.workspace.registerTextDocumentContentProvider(HEIM_SCHEME, documents),
 
     cmd(Commands.careRefresh, 'Refresh Care', () => tree.resetAll()),
-    cmd(Commands.careRefreshNode, 'Refresh', (node: ContainerNode) => {
-      node.reset();
-      tree.changed(node);
-    }),
-    cmd(Commands.careLoadMore, 'Load More', async (node: PagedNode) => {
-      if (node.busy) return;
-      const loading = node.loadMore();
-      tree.changed(node);
-      await loading;
-      tree.changed(node);
-    }),
-    cmd(Commands.careLoadAll, 'Load All', async (node: PagedNode) => {
-      if (node.busy) return;
-      await vscode.window.withProgress(
-        {
-          location: vscode.ProgressLocation.Notification,
-          title: `Loading every page of ${node === tree.root ? 'organisations' : String(node.getTreeItem().label)}…`,
-          cancellable: true,
-        },
-        async (_p, token) => {
-          const abort = toAbortSignal(token);
-          const loading = node.loadAllPages(abort.signal);
-          tree.changed(node);
-          try {
-            await loading;
-          } finally {
-            abort.dispose();
-            tree.changed(node);
-          }
-        },
-      );
-    }),
-    cmd(Commands.careFilter, 'Filter', async (node?: ContainerNode, text?: string) => {
-      const target = node ?? tree.root;
-      const value =
-        text ??
-        (await vscode.window.showInputBox({
-          title: `Filter ${target === tree.root ? 'organisations' : String(target.getTreeItem().label)}`,
-          prompt: target.filterHint,
-          value: target.filter,
-        }));
-      if (value === undefined) return;
-      target.filter = value.trim();
-      tree.changed(target);
-    }),
-    cmd(Commands.careClearFilter, 'Clear Filter', (node?: ContainerNode) => {
-      const target = node ?? tree.root;
-      target.filter = '';
-      tree.changed(target);
-    }),
-    cmd(Commands.careRetry, 'Retry', (node: ErrorNode) => {
-      const parent = node.parent;
-      parent.reset();
-      tree.changed(parent);
-    }),
-    cmd(Commands.careCopyTraceId, 'Copy Trace Id', async (node: ErrorNode) => {
-      if (!(node instanceof ErrorNode) || !node.traceId) return undefined;
-      await vscode.env.clipboard.writeText(node.traceId);
-      return node.traceId;
-    }),
+    ...registerTreeCommands(
+      s,
+      tree,
+      {
+        refreshNode: Commands.careRefreshNode,
+        loadMore: Commands.careLoadMore,
+        loadAll: Commands.careLoadAll,
+        filter: Commands.careFilter,
+        clearFilter: Commands.careClearFilter,
+        retry: Commands.careRetry,
+        copyTraceId: Commands.careCopyTraceId,
+      },
+      'organisations',
+    ),
     cmd(
       Commands.careOpenDetails,
       'Open Details',

@@ -6,13 +6,12 @@ import { loadAll, Pager, type Page } from '../core/paging';
 import type { DownloadClient, ReleaseFile, SubProduct, Version } from '../api/download';
 import type { ImoConnections } from '../auth/imoConnections';
 import type { ConnectionStatus } from '../auth/status';
-import { toAbortSignal } from '../platform/cancellation';
+import { registerTreeCommands } from '../platform/treeCommands';
 import { registerCommand, UserError, type CommandContext } from '../platform/commands';
 import { ReleaseDownloader, revealFolder, type DownloadChoices, type DownloadTarget } from './downloader';
 import { DownloadedNode, DownloadsView } from './downloadsView';
 import { ManifestStore } from './manifestStore';
 import { FileNode, ProductNode, SubProductNode, VersionNode } from './nodes';
-import { ErrorNode, type ContainerNode, type PagedNode } from '../platform/tree';
 import { ReleasesTree } from './tree';
 import { ReleaseWatcher } from './watcher';
 
@@ -69,64 +68,20 @@ export function registerReleases(context: vscode.ExtensionContext, s: ReleasesSe
     vscode.window.createTreeView(Views.downloads, { treeDataProvider: downloadsView }),
 
     cmd(Commands.releasesRefresh, 'Refresh Releases', () => tree.resetAll()),
-    cmd(Commands.releasesRefreshNode, 'Refresh', (node: ContainerNode) => {
-      node.reset();
-      tree.changed(node);
-    }),
-    cmd(Commands.releasesLoadMore, 'Load More', async (node: PagedNode) => {
-      if (node.busy) return;
-      const loading = node.loadMore();
-      tree.changed(node); // shows "Loading…" while the page is on its way
-      await loading;
-      tree.changed(node);
-    }),
-    cmd(Commands.releasesLoadAll, 'Load All', async (node: PagedNode) => {
-      if (node.busy) return;
-      const label = node.getTreeItem().label;
-      await vscode.window.withProgress(
-        {
-          location: vscode.ProgressLocation.Notification,
-          title: `Loading every page of ${String(label)}…`,
-          cancellable: true,
-        },
-        async (_p, token) => {
-          const abort = toAbortSignal(token);
-          const loading = node.loadAllPages(abort.signal);
-          tree.changed(node);
-          try {
-            await loading;
-          } finally {
-            abort.dispose();
-            tree.changed(node);
-          }
-        },
-      );
-    }),
-    cmd(Commands.releasesFilter, 'Filter', async (node?: ContainerNode, text?: string) => {
-      const target = node ?? tree.root;
-      const value =
-        text ??
-        (await vscode.window.showInputBox({
-          title: `Filter ${String(target.getTreeItem().label)}`,
-          prompt: target.filterHint ?? 'Filter products by name or slug',
-          value: target.filter,
-        }));
-      if (value === undefined) return;
-      target.filter = value.trim();
-      tree.changed(target);
-    }),
-    cmd(Commands.releasesClearFilter, 'Clear Filter', (node?: ContainerNode) => {
-      const target = node ?? tree.root;
-      target.filter = '';
-      tree.changed(target);
-    }),
-    cmd(Commands.releasesRetry, 'Retry', (node: ErrorNode) => {
-      node.parent.reset();
-      tree.changed(node.parent);
-    }),
-    cmd(Commands.releasesCopyTraceId, 'Copy Trace Id', async (node: ErrorNode) => {
-      if (node.traceId) await vscode.env.clipboard.writeText(node.traceId);
-    }),
+    ...registerTreeCommands(
+      s,
+      tree,
+      {
+        refreshNode: Commands.releasesRefreshNode,
+        loadMore: Commands.releasesLoadMore,
+        loadAll: Commands.releasesLoadAll,
+        filter: Commands.releasesFilter,
+        clearFilter: Commands.releasesClearFilter,
+        retry: Commands.releasesRetry,
+        copyTraceId: Commands.releasesCopyTraceId,
+      },
+      'products',
+    ),
     cmd(Commands.releasesOpenMenuOption, 'Open Product Link', async (node: ProductNode, option?: string) => {
       const links = (node.product.menu_options ?? []).filter((m) => /^https?:\/\//i.test(m.url ?? ''));
       const picked =
