@@ -190,7 +190,7 @@ export class VersionNode extends PagedContainer<Mapping, MappingNode> {
   readonly filterHint = 'Filter the loaded mappings by source or target code or display';
 
   constructor(
-    private readonly ctx: CrosswalkTreeContext,
+    ctx: CrosswalkTreeContext,
     readonly parent: CrosswalkNode,
     readonly version: CrosswalkVersion,
   ) {
@@ -258,10 +258,9 @@ export class VersionNode extends PagedContainer<Mapping, MappingNode> {
   }
 
   async getChildren(): Promise<TreeNode[]> {
-    const counted = this.level.pager.total !== undefined;
+    // (the row's "N mappings" appears on its next redraw: redrawing it now would also redraw its
+    // children while the coder is expanding them)
     await this.level.ensureFirst();
-    // the first page tells the number of mappings: redraw this row so its description shows it
-    if (!counted && this.level.pager.total !== undefined) setTimeout(() => this.ctx.changed(this), 0);
     const out: TreeNode[] = [];
     if (this.version.customAttributes?.length)
       out.push(new AttributesNode(this, this.version.customAttributes, 'version', false));
