@@ -36,6 +36,13 @@ for (const file of walk(path.join(root, 'src'))) {
       );
     else registered.set(id, path.relative(root, file));
   }
+  // the shared tree commands (platform/treeCommands.ts) take their ids as `key: Commands.x` properties
+  for (const call of text.matchAll(/registerTreeCommands\(([\s\S]*?)\n {4}\),/g)) {
+    for (const m of call[1].matchAll(/:\s*Commands\.(\w+)/g)) {
+      const id = idByName.get(m[1]);
+      if (id) registered.set(id, path.relative(root, file));
+    }
+  }
 }
 
 const contributed = new Map((pkg.contributes?.commands ?? []).map((c) => [c.command, c]));
