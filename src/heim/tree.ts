@@ -16,6 +16,7 @@ export class CareTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
   private readonly subscriptions: vscode.Disposable[];
   private readonly ctx: CareTreeContext;
   private signature = '';
+  private keyChanged = false;
   root: CareRoot;
 
   constructor(
@@ -24,16 +25,20 @@ export class CareTree implements vscode.TreeDataProvider<TreeNode>, vscode.Dispo
     this.ctx = { client: () => deps.connection.active().client };
     this.root = new CareRoot(this.ctx);
     this.subscriptions = [
+      // One reset per change, at the status event that follows it (every secret change refreshes
+      // the status). Resetting at the secret event too would redraw the tree twice, the second time
+      // while the coder may already be expanding a node of the first.
       deps.status.onDidChange((s) => {
         const signature = signatureOf(s);
-        if (signature !== this.signature) {
+        if (signature !== this.signature || this.keyChanged) {
           this.signature = signature;
+          this.keyChanged = false;
           this.resetAll();
         }
       }),
-      // another key of the same mode: other data
+      // another key of the same mode: other data, although the status reads the same
       deps.secrets.onDidChange((e) => {
-        if (e.service === 'heim') this.resetAll();
+        if (e.service === 'heim') this.keyChanged = true;
       }),
     ];
   }

@@ -79,7 +79,7 @@ export class Workbench {
         await browser?.close().catch(() => {});
         await server?.stop();
         await new Promise((resolve) => log.end(resolve));
-        fs.rmSync(tmp, { recursive: true, force: true });
+        if (!process.env.E2E_KEEP) fs.rmSync(tmp, { recursive: true, force: true });
       })());
     openResources.add(release);
     closeAllOnSignals();
