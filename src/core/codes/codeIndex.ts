@@ -113,7 +113,7 @@ const F_MODIFIER = 4;
 
 /** One release as columns. Exported for the cache and the search source; not for features. */
 export class ReleaseTable {
-  readonly rows: ReadonlyMap<string, number>;
+  private rowMap: ReadonlyMap<string, number> | undefined;
   constructor(
     readonly descriptor: ReleaseDescriptor,
     readonly codes: string[],
@@ -128,13 +128,21 @@ export class ReleaseTable {
     /** A prebuilt code → row map that agrees with `codes` (from the loader), to skip hashing again. */
     rows?: ReadonlyMap<string, number>,
   ) {
-    if (rows && rows.size === codes.length) {
-      this.rows = rows as Map<string, number>;
-    } else {
+    if (rows && rows.size === codes.length) this.rowMap = rows;
+  }
+
+  /**
+   * Code → row. Built on first use when the table came without one (from the cache): a window that
+   * never looks up an ICD-9-CM procedure does not hash its codes.
+   */
+  get rows(): ReadonlyMap<string, number> {
+    if (this.rowMap === undefined) {
       const built = new Map<string, number>();
+      const { codes } = this;
       for (let i = 0; i < codes.length; i++) built.set(codes[i]!, i);
-      this.rows = built;
+      this.rowMap = built;
     }
+    return this.rowMap;
   }
 
   billable(row: number): boolean | undefined {

@@ -15,11 +15,16 @@ import type { CodeEntry, LoaderInput, LoaderOptions, LoadResult } from './types'
 const HCPCS_CODE = /^[A-Z][0-9]{4}$/;
 const MODIFIER = /^[A-Z0-9]{2}$/;
 
+/** The record being read: its first record's fields, and the description segments so far. */
 interface Building {
   code: string;
   modifier: boolean;
-  segments: string[];
+  /** The long description so far (segments joined with one space). */
+  title: string;
   short: string;
+  validFrom: string | undefined;
+  validTo: string | undefined;
+  extra: Record<string, string>;
 }
 
 /** Loads a HCPCS ANWEB file: procedure codes and modifiers, joined long descriptions, dates. */
@@ -32,14 +37,21 @@ export function loadHcpcsAnweb(input: LoaderInput, options?: LoaderOptions): Loa
   counts.terminated = 0;
   const rejected = new Rejections(counts, options);
   const entries: CodeEntry[] = [];
-  const seen = new Set<string>();
+  // entry index by code (modifiers are 2 characters, codes 5: they never collide); the index adopts it
+  const rows = new Map<string, number>();
   let inRecords = false;
-  let current: { entry: Building; fields: Omit<CodeEntry, 'code' | 'title' | 'short'> } | undefined;
+  let current: Building | undefined;
 
+  // one object per entry, built whole (no spread of optional parts: this runs for every code)
   const flush = (): void => {
     if (!current) return;
-    const { entry, fields } = current;
-    entries.push({ code: entry.code, title: entry.segments.join(' '), short: entry.short, ...fields });
+    const c = current;
+    const entry: CodeEntry = { code: c.code, title: c.title, short: c.short, extra: c.extra };
+    if (c.modifier) (entry as { kind?: 'modifier' }).kind = 'modifier';
+    if (c.validFrom) (entry as { validFrom?: string }).validFrom = c.validFrom;
+    if (c.validTo) (entry as { validTo?: string }).validTo = c.validTo;
+    rows.set(c.code, entries.length);
+    entries.push(entry);
     current = undefined;
   };
 
@@ -66,18 +78,16 @@ export function loadHcpcsAnweb(input: LoaderInput, options?: LoaderOptions): Loa
       return rejected.add(n, `'${line.slice(0, 5)}' is not a HCPCS ${modifier ? 'modifier' : 'code'}`, line);
     const segment = line.slice(11, 91).trim();
     if (id === '4' || id === '8') {
-      if (!current || current.entry.code !== code || current.entry.modifier !== modifier) {
+      if (!current || current.code !== code || current.modifier !== modifier) {
         return rejected.add(n, `continuation of ${code} does not follow its first record`, line);
       }
       counts.continuations++;
-      if (segment.length > 0) current.entry.segments.push(segment);
+      if (segment.length > 0) current.title = current.title ? `${current.title} ${segment}` : segment;
       return;
     }
     flush();
     if (line.length < 293) return rejected.add(n, `first record is ${line.length} bytes; expected 320`, line);
-    const key = (modifier ? 'mod:' : '') + code;
-    if (seen.has(key)) return rejected.add(n, `duplicate ${modifier ? 'modifier' : 'code'} ${code}`, line);
-    seen.add(key);
+    if (rows.has(code)) return rejected.add(n, `duplicate ${modifier ? 'modifier' : 'code'} ${code}`, line);
     const added = isoDate(line.slice(268, 276));
     const effective = isoDate(line.slice(276, 284));
     const terminated = isoDate(line.slice(284, 292));
@@ -86,18 +96,13 @@ export function loadHcpcsAnweb(input: LoaderInput, options?: LoaderOptions): Loa
     if (effective) extra.actionEffectiveDate = effective;
     if (action) extra.actionCode = action;
     current = {
-      entry: {
-        code,
-        modifier,
-        segments: segment.length > 0 ? [segment] : [],
-        short: line.slice(91, 119).trim(),
-      },
-      fields: {
-        ...(modifier ? { kind: 'modifier' as const } : {}),
-        ...(added ? { validFrom: added } : {}),
-        ...(terminated ? { validTo: terminated } : {}),
-        extra,
-      },
+      code,
+      modifier,
+      title: segment,
+      short: line.slice(91, 119).trim(),
+      validFrom: added,
+      validTo: terminated,
+      extra,
     };
     if (modifier) counts.modifiers++;
     else counts.codes++;
@@ -109,6 +114,7 @@ export function loadHcpcsAnweb(input: LoaderInput, options?: LoaderOptions): Loa
     system: 'hcpcs',
     release: resolveRelease(options, 'hcpcs', 'HCPCS', ''),
     entries,
+    rows,
     counts,
     rejected: rejected.list,
   };
