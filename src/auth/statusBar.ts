@@ -49,8 +49,10 @@ export function statusBarText(s: StatusSnapshot): { text: string; production: bo
   else if (s.imo.hasCredential) parts.push(`${imoProd ? '$(warning)' : '$(pass-filled)'} IMO: ${env}`);
   else parts.push(`$(sign-in) IMO: ${env} (signed out)`);
   if (s.codify.environment?.production && s.codify.hasCredential) parts.push('Codify: PRODUCTION');
+  // Heim's mode follows the key: live is marked plainly (real patients), test is named quietly
   if (s.heim.heimMode === 'live') parts.push('Heim: LIVE');
-  const production = imoProd || parts.length > 1;
+  else if (s.heim.heimMode === 'test') parts.push('$(beaker) Heim: test');
+  const production = imoProd || parts.some((p) => p === 'Codify: PRODUCTION' || p === 'Heim: LIVE');
   return { text: parts.join('  '), production };
 }
 

@@ -158,6 +158,7 @@ describe('Codify token and Heim key', () => {
     assert.strictEqual(await vscode.commands.executeCommand(Commands.setHeimKey, 'test_k1.abc'), true);
     assert.strictEqual(api.contextValue(ContextKeys.heimMode), 'test');
     assert.doesNotMatch(api.statusBarText(), /LIVE/);
+    assert.match(api.statusBarText(), /Heim: test/);
     assert.strictEqual(await vscode.commands.executeCommand(Commands.setHeimKey, 'live_k2.abc'), true);
     assert.strictEqual(api.contextValue(ContextKeys.heimMode), 'live');
     assert.match(api.statusBarText(), /Heim: LIVE/);
