@@ -5,13 +5,11 @@ import {
   isDraftVersionError,
   isStaleVersionError,
 } from '../../../src/api/crosswalks';
-import { ImoAuth } from '../../../src/api/imoAuth';
-import { createImoApiClient } from '../../../src/api/normalize';
 import type { Mapping } from '../../../src/core/crosswalks/model';
 import { ApiError } from '../../../src/core/errors';
 import { CROSSWALK_SEEDS as S, DRAFT_VERSION_MESSAGE } from '../../../sandbox/services/crosswalks';
 import { type Sandbox, startSandbox } from '../../../sandbox/server';
-import { expectApiError, recordingLogger } from './support';
+import { expectApiError, recordingLogger, sandboxImoApi } from './support';
 
 const UA = 'clinical-coder/0.1.0 (VS Code extension)';
 const D = S.diabetes.identifier;
@@ -32,20 +30,7 @@ describe('api/crosswalks', function () {
   beforeEach(() => {
     sb.reset();
     log = recordingLogger();
-    const retry = { baseDelayMs: 5 };
-    const auth = new ImoAuth({
-      baseUrl: () => sb.url,
-      userAgent: UA,
-      audience: () => sb.credentials.IMO_AUDIENCE,
-      getCredentials: async () => ({
-        clientId: sb.credentials.IMO_CLIENT_ID,
-        clientSecret: sb.credentials.IMO_CLIENT_SECRET,
-      }),
-      retry,
-    });
-    client = new CrosswalksClient(
-      createImoApiClient({ auth, baseUrl: () => sb.url, userAgent: UA, logger: log, retry }),
-    );
+    client = new CrosswalksClient(sandboxImoApi(sb, { userAgent: UA, logger: log }));
   });
 
   /** Every mapping of a version, following the pages the server answers. */

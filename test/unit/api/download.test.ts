@@ -2,11 +2,9 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { DownloadClient, type Page, type Version } from '../../../src/api/download';
-import { ImoAuth } from '../../../src/api/imoAuth';
-import { createImoApiClient } from '../../../src/api/normalize';
 import { DOWNLOAD_SLUGS as S } from '../../../sandbox/services/download';
 import { type Sandbox, startSandbox } from '../../../sandbox/server';
-import { expectApiError, recordingLogger } from './support';
+import { expectApiError, recordingLogger, sandboxImoApi } from './support';
 
 const UA = 'clinical-coder/0.1.0 (VS Code extension)';
 const DATA = path.resolve(__dirname, '..', '..', '..', 'sandbox', 'data');
@@ -26,20 +24,7 @@ describe('api/download', function () {
   beforeEach(() => {
     sb.reset();
     log = recordingLogger();
-    const retry = { baseDelayMs: 5 };
-    const auth = new ImoAuth({
-      baseUrl: () => sb.url,
-      userAgent: UA,
-      audience: () => sb.credentials.IMO_AUDIENCE,
-      getCredentials: async () => ({
-        clientId: sb.credentials.IMO_CLIENT_ID,
-        clientSecret: sb.credentials.IMO_CLIENT_SECRET,
-      }),
-      retry,
-    });
-    client = new DownloadClient(
-      createImoApiClient({ auth, baseUrl: () => sb.url, userAgent: UA, logger: log, retry }),
-    );
+    client = new DownloadClient(sandboxImoApi(sb, { userAgent: UA, logger: log }));
   });
 
   /** Makes the next GET of `p` answer 200 with this JSON text. */

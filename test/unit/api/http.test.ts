@@ -9,10 +9,8 @@ import {
   createHttpClient,
   parseRetryAfter,
 } from '../../../src/api/http';
-import { ImoAuth } from '../../../src/api/imoAuth';
-import { createImoApiClient } from '../../../src/api/normalize';
 import { type Sandbox, startSandbox } from '../../../sandbox/server';
-import { expectApiError, recordingLogger, timed } from './support';
+import { expectApiError, recordingLogger, sandboxImoApi, timed } from './support';
 
 const UA = 'clinical-coder/0.1.0 (VS Code extension)';
 const SESSION = '/precision/normalize/session';
@@ -35,19 +33,8 @@ describe('api/http', function () {
       ...o,
     });
   /** An IMO API client with Bearer auth from ImoAuth. */
-  const imoApi = (retry = { baseDelayMs: 10 }): HttpClient => {
-    const auth = new ImoAuth({
-      baseUrl: () => sb.url,
-      userAgent: UA,
-      audience: () => sb.credentials.IMO_AUDIENCE,
-      getCredentials: async () => ({
-        clientId: sb.credentials.IMO_CLIENT_ID,
-        clientSecret: sb.credentials.IMO_CLIENT_SECRET,
-      }),
-      retry,
-    });
-    return createImoApiClient({ auth, baseUrl: () => sb.url, userAgent: UA, logger: log, retry });
-  };
+  const imoApi = (retry = { baseDelayMs: 10 }): HttpClient =>
+    sandboxImoApi(sb, { userAgent: UA, logger: log, retry });
   const tokenBody = (): Record<string, string> => ({
     client_id: sb.credentials.IMO_CLIENT_ID,
     client_secret: sb.credentials.IMO_CLIENT_SECRET,
