@@ -16,6 +16,7 @@ import * as Papa from 'papaparse';
 import * as vscode from 'vscode';
 import { Commands, EXTENSION_ID } from '../../src/constants';
 import type { ClinicalCoderApi } from '../../src/extension';
+import { signInToSandbox } from './support';
 import type { CreatedCrosswalk } from '../../src/api/crosswalks';
 import type { ImportOutcome } from '../../src/crosswalks/importFlow';
 import type { EditOutcome } from '../../src/crosswalks/edits';
@@ -153,18 +154,7 @@ describe('Crosswalks tree and commands', function () {
 
   before(async () => {
     api = await vscode.extensions.getExtension<ClinicalCoderApi>(EXTENSION_ID)!.activate();
-    const config = vscode.workspace.getConfiguration('clinicalCoder');
-    await config.update(
-      'imo.environments',
-      { local: { baseUrl: SANDBOX_URL, audience: 'https://api.imohealth.com' } },
-      vscode.ConfigurationTarget.Global,
-    );
-    await vscode.commands.executeCommand(Commands.switchEnvironment, 'imo', 'local');
-    const ok = await vscode.commands.executeCommand(Commands.signIn, {
-      clientId: process.env.IMO_CLIENT_ID,
-      clientSecret: process.env.IMO_CLIENT_SECRET,
-    });
-    assert.strictEqual(ok, true);
+    await signInToSandbox();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-crosswalks-'));
   });
 

@@ -6,6 +6,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { Commands, EXTENSION_ID } from '../../src/constants';
 import type { ClinicalCoderApi } from '../../src/extension';
+import { signInToSandbox } from './support';
 import { DOWNLOAD_SLUGS as S } from '../../sandbox/services/download';
 
 // The Releases tree and downloads in the real extension host, against the sandbox started by
@@ -41,18 +42,7 @@ describe('Releases tree and downloads', function () {
 
   before(async () => {
     api = await vscode.extensions.getExtension<ClinicalCoderApi>(EXTENSION_ID)!.activate();
-    const config = vscode.workspace.getConfiguration('clinicalCoder');
-    await config.update(
-      'imo.environments',
-      { local: { baseUrl: SANDBOX_URL, audience: 'https://api.imohealth.com' } },
-      vscode.ConfigurationTarget.Global,
-    );
-    await vscode.commands.executeCommand(Commands.switchEnvironment, 'imo', 'local');
-    const ok = await vscode.commands.executeCommand(Commands.signIn, {
-      clientId: process.env.IMO_CLIENT_ID,
-      clientSecret: process.env.IMO_CLIENT_SECRET,
-    });
-    assert.strictEqual(ok, true);
+    await signInToSandbox();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-releases-'));
   });
 
