@@ -261,6 +261,35 @@ function pairKey(sourceSystem: string, sourceCode: string, targetSystem: string,
   return JSON.stringify([sourceSystem, sourceCode, targetSystem, targetCode]);
 }
 
+/** The source system, source code and target system of a mapping (added or deleted). */
+function checkMappingSystems(
+  out: ValidationProblem[],
+  p: string,
+  m: { sourceCodeSystem?: unknown; sourceCode?: unknown; targetCodeSystem?: unknown } | undefined,
+): void {
+  checkSlug(out, join(p, 'sourceCodeSystem'), 'sourceCodeSystem', m?.sourceCodeSystem, 'this mapping');
+  checkCode(out, join(p, 'sourceCode'), 'sourceCode', m?.sourceCode, 'this mapping');
+  checkSlug(out, join(p, 'targetCodeSystem'), 'targetCodeSystem', m?.targetCodeSystem, 'this mapping');
+}
+
+/**
+ * Reports a target code given twice for the same source and target system; `seen` maps each
+ * (source system, source code, target system, target code) to the path it first appeared at.
+ */
+function checkDuplicateTarget(
+  out: ValidationProblem[],
+  seen: Map<string, string>,
+  path: string,
+  m: { sourceCodeSystem: string; sourceCode: string; targetCodeSystem: string },
+  code: unknown,
+): void {
+  if (typeof code !== 'string' || code.trim() === '') return;
+  const key = pairKey(m.sourceCodeSystem, m.sourceCode, m.targetCodeSystem, code);
+  const first = seen.get(key);
+  if (first !== undefined) out.push({ path, message: `Target "${code}" is a duplicate of ${first}.` });
+  else seen.set(key, path);
+}
+
 /**
  * Checks the `mappings` of `POST /crosswalks` or `POST …/mappings`: slugs present and known, source
  * and target codes present (the server would silently skip a mapping or target without one), at
@@ -275,9 +304,7 @@ export function validateNewMappings(mappings: readonly NewMapping[], path = 'map
   const seen = new Map<string, string>();
   mappings.forEach((m, i) => {
     const p = join(path, i);
-    checkSlug(out, join(p, 'sourceCodeSystem'), 'sourceCodeSystem', m?.sourceCodeSystem, 'this mapping');
-    checkCode(out, join(p, 'sourceCode'), 'sourceCode', m?.sourceCode, 'this mapping');
-    checkSlug(out, join(p, 'targetCodeSystem'), 'targetCodeSystem', m?.targetCodeSystem, 'this mapping');
+    checkMappingSystems(out, p, m);
     const targets: unknown = m?.targets;
     if (!Array.isArray(targets) || targets.length === 0) {
       out.push({
@@ -289,16 +316,7 @@ export function validateNewMappings(mappings: readonly NewMapping[], path = 'map
     m.targets.forEach((t: NewMapping['targets'][number], j: number) => {
       const tp = join(join(p, 'targets'), j);
       checkCode(out, join(tp, 'targetCode'), 'targetCode', t?.targetCode, 'this target');
-      if (typeof t?.targetCode === 'string' && t.targetCode.trim() !== '') {
-        const key = pairKey(m.sourceCodeSystem, m.sourceCode, m.targetCodeSystem, t.targetCode);
-        const first = seen.get(key);
-        if (first !== undefined) {
-          out.push({
-            path: join(tp, 'targetCode'),
-            message: `Target "${t.targetCode}" is a duplicate of ${first}.`,
-          });
-        } else seen.set(key, join(tp, 'targetCode'));
-      }
+      checkDuplicateTarget(out, seen, join(tp, 'targetCode'), m, t?.targetCode);
       if (t?.customAttributes !== undefined) {
         out.push(
           ...validateAttributes(t.customAttributes, { path: join(tp, 'customAttributes'), allowEmpty: true }),
@@ -324,9 +342,7 @@ export function validateDeletions(
   const seen = new Map<string, string>();
   deletions.forEach((d, i) => {
     const p = join(path, i);
-    checkSlug(out, join(p, 'sourceCodeSystem'), 'sourceCodeSystem', d?.sourceCodeSystem, 'this mapping');
-    checkCode(out, join(p, 'sourceCode'), 'sourceCode', d?.sourceCode, 'this mapping');
-    checkSlug(out, join(p, 'targetCodeSystem'), 'targetCodeSystem', d?.targetCodeSystem, 'this mapping');
+    checkMappingSystems(out, p, d);
     const codes: unknown = d?.targetCodes;
     if (!Array.isArray(codes) || codes.length === 0) {
       out.push({ path: join(p, 'targetCodes'), message: 'At least one target code to delete is required.' });
@@ -335,13 +351,7 @@ export function validateDeletions(
     d.targetCodes.forEach((code: string, j: number) => {
       const cp = join(join(p, 'targetCodes'), j);
       checkCode(out, cp, 'The target code', code, 'this target code');
-      if (typeof code === 'string' && code.trim() !== '') {
-        const key = pairKey(d.sourceCodeSystem, d.sourceCode, d.targetCodeSystem, code);
-        const first = seen.get(key);
-        if (first !== undefined)
-          out.push({ path: cp, message: `Target "${code}" is a duplicate of ${first}.` });
-        else seen.set(key, cp);
-      }
+      checkDuplicateTarget(out, seen, cp, d, code);
     });
   });
   return out;
