@@ -17,7 +17,6 @@ import { CodeIndex } from '../core/codes/codeIndex';
 import type { ReleaseDescriptor } from '../core/codes/codeIndex';
 import { cacheKeyOf, deserializeIndex, INDEX_CACHE_FORMAT, serializeIndex } from '../core/codes/indexCache';
 import type { LoadCounts, LoaderInput, RejectedLine } from '../core/codes/loaders/types';
-import { windows1252FromLatin1 } from '../core/codes/loaders/text';
 import { icd9Companion, identifySource, singleByteCharset } from '../core/codes/sources';
 import type { SourceId } from '../core/codes/sources';
 import type * as LoadSourceModule from '../core/codes/loadSource';
@@ -176,12 +175,13 @@ export function readCacheText(file: string): Promise<string | undefined> {
   return readTextIfExists(file, 'latin1');
 }
 
-/** Single-byte files (ASCII, Latin-1, Windows-1252) are decoded natively here; the others go to their loader as bytes. */
+/**
+ * Single-byte files (ASCII, Latin-1, Windows-1252) are decoded natively here, as Latin-1 (a
+ * Windows-1252 loader reads the C1 controls as Windows-1252 itself); the others go to their loader
+ * as bytes.
+ */
 export function loaderInput(source: IndexSource, data: Buffer): LoaderInput {
-  const charset = singleByteCharset(source.id.kind);
-  if (charset === undefined) return data;
-  const text = data.toString('latin1');
-  return charset === 'windows-1252' ? windows1252FromLatin1(text) : text;
+  return singleByteCharset(source.id.kind) === undefined ? data : data.toString('latin1');
 }
 
 function sha256(data: Uint8Array | string): string {

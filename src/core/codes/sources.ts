@@ -128,9 +128,10 @@ export function icd9Companion(fileName: string): string | undefined {
 
 /**
  * The single-byte charset a kind's loader decodes its bytes with, if any: a caller with a native
- * Latin-1 decoder (Node's `Buffer#toString('latin1')`) may then pass text instead of bytes, several
- * times faster than decoding in JavaScript (`windows-1252` text must go through
- * `windows1252FromLatin1`). Other kinds need their bytes (UTF-8, .xlsx).
+ * Latin-1 decoder (Node's `Buffer#toString('latin1')`) may then pass that text instead of the bytes,
+ * several times faster than decoding in JavaScript. `windows-1252` loaders read the C1 controls of
+ * such text as Windows-1252 (`’`, `€`…), only in the fields they keep, so the text stays one byte
+ * per character. Other kinds need their bytes (UTF-8, .xlsx).
  */
 export function singleByteCharset(kind: SourceKind): 'latin1' | 'windows-1252' | undefined {
   if (kind === 'hcpcs-anweb' || kind === 'cvx') return 'windows-1252';

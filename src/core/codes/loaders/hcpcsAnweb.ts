@@ -9,7 +9,16 @@
  * effective date · `285-292` termination date · `293` action code. The long description is the
  * segments of the first record and its continuations, each trimmed, joined with one space.
  */
-import { decodeInput, forEachLine, isBlank, isoDate, newCounts, Rejections, resolveRelease } from './text';
+import {
+  decodeInput,
+  forEachLine,
+  isBlank,
+  isoDate,
+  newCounts,
+  Rejections,
+  resolveRelease,
+  windows1252FromLatin1,
+} from './text';
 import type { CodeEntry, LoaderInput, LoaderOptions, LoadResult } from './types';
 
 const HCPCS_CODE = /^[A-Z][0-9]{4}$/;
@@ -29,7 +38,13 @@ interface Building {
 
 /** Loads a HCPCS ANWEB file: procedure codes and modifiers, joined long descriptions, dates. */
 export function loadHcpcsAnweb(input: LoaderInput, options?: LoaderOptions): LoadResult {
-  const text = decodeInput(input, 'windows-1252');
+  // Read as Latin-1 and only the lines holding a C1 control (0x80–0x9F) re-read as Windows-1252:
+  // converting the whole file would make all of it two bytes per character for a single `’`.
+  const text = decodeInput(input, 'latin1');
+  const high: number[] = [];
+  const c1 = /[\u0080-\u009f]/g;
+  for (let m = c1.exec(text); m !== null; m = c1.exec(text)) high.push(m.index);
+  let nextHigh = 0;
   const counts = newCounts();
   counts.codes = 0;
   counts.modifiers = 0;
@@ -55,7 +70,12 @@ export function loadHcpcsAnweb(input: LoaderInput, options?: LoaderOptions): Loa
     current = undefined;
   };
 
-  counts.lines = forEachLine(text, (line, n) => {
+  counts.lines = forEachLine(text, (latin1Line, n, start) => {
+    let line = latin1Line;
+    if (nextHigh < high.length && high[nextHigh]! < start + line.length) {
+      line = windows1252FromLatin1(line);
+      while (nextHigh < high.length && high[nextHigh]! < start + latin1Line.length) nextHigh++;
+    }
     const id = line[10];
     const isRecord =
       line.length >= 11 &&

@@ -16,7 +16,14 @@ const SG = /^[0-9]{2,4}$/;
 interface Titles {
   readonly codes: string[];
   readonly titles: string[];
-  readonly rows: Map<string, number>;
+  /**
+   * Each code's row. Not built for a companion file whose codes so far are, row for row, the main
+   * file's (`aligned`): the CMS short file lists the long file's codes in the same order, and
+   * pairing them by position saves hashing every code again.
+   */
+  readonly rows: Map<string, number> | undefined;
+  /** Whether `codes` is a prefix of the main file's codes (companion files only). */
+  readonly aligned: boolean;
 }
 
 function readTitles(
@@ -25,12 +32,15 @@ function readTitles(
   which: string,
   counts: Record<string, number>,
   rejected: Rejections,
+  /** The main file's codes, when this is its companion. */
+  main?: readonly string[],
 ): Titles {
   const text = decodeInput(input, 'latin1');
   const shape = kind === 'diagnoses' ? DX : SG;
   const codes: string[] = [];
   const titles: string[] = [];
-  const rows = new Map<string, number>();
+  let aligned = main !== undefined;
+  let rows: Map<string, number> | undefined = aligned ? undefined : new Map<string, number>();
   counts[`${which}Lines`] = forEachLine(text, (line, n) => {
     if (isBlank(line)) {
       counts.skipped!++;
@@ -47,6 +57,18 @@ function readTitles(
         line,
       );
     if (!title) return rejected.add(n, `${which} file: title is empty`, line);
+    if (aligned) {
+      // the main file's codes are unique, so a code in its place cannot be a duplicate
+      if (main![codes.length] === code) {
+        codes.push(code);
+        titles.push(title);
+        return;
+      }
+      aligned = false;
+      rows = new Map<string, number>();
+      for (let i = 0; i < codes.length; i++) rows.set(codes[i]!, i);
+    }
+    rows = rows!;
     // one hash of the code: set, and see from the size whether it was already there
     const before = rows.size;
     rows.set(code, codes.length);
@@ -57,7 +79,7 @@ function readTitles(
     codes.push(code);
     titles.push(title);
   });
-  return { codes, titles, rows };
+  return { codes, titles, rows, aligned };
 }
 
 /**
@@ -76,20 +98,28 @@ export function loadIcd9Cm(
   const counts = newCounts();
   const rejected = new Rejections(counts, options);
   const l = readTitles(long, kind, 'long', counts, rejected);
-  const s = short !== undefined ? readTitles(short, kind, 'short', counts, rejected) : undefined;
+  const s = short !== undefined ? readTitles(short, kind, 'short', counts, rejected, l.codes) : undefined;
   counts.lines = counts.longLines! + (counts.shortLines ?? 0);
   // the long file's columns and row map are extended in place with the codes only the short file has
-  const { codes, titles, rows } = l;
+  const { codes, titles } = l;
+  const rows = l.rows!;
   const longCount = codes.length;
+  // the short file's row of each long-file code (-1: none)
+  const shortRow = new Int32Array(longCount).fill(-1);
+  if (s?.aligned) {
+    for (let i = 0; i < s.codes.length; i++) shortRow[i] = i;
+  } else if (s) {
+    for (let i = 0; i < longCount; i++) shortRow[i] = s.rows!.get(codes[i]!) ?? -1;
+  }
   const shorts = new Array<string>(longCount);
   for (let i = 0; i < longCount; i++) {
-    const row = s?.rows.get(codes[i]!);
-    const st = row === undefined ? undefined : s!.titles[row]!;
+    const st = shortRow[i]! < 0 ? undefined : s!.titles[shortRow[i]!]!;
     shorts[i] = st === undefined || st === titles[i] ? '' : st;
   }
   if (s) {
     counts.shortOnly = 0;
-    for (let i = 0; i < s.codes.length; i++) {
+    // aligned: every short-file code is in its long-file place, so none is short-only
+    for (let i = s.aligned ? s.codes.length : 0; i < s.codes.length; i++) {
       const code = s.codes[i]!;
       if (rows.has(code)) continue;
       rows.set(code, codes.length);
@@ -99,7 +129,7 @@ export function loadIcd9Cm(
       counts.shortOnly++;
     }
     counts.longOnly = 0;
-    for (let i = 0; i < longCount; i++) if (!s.rows.has(codes[i]!)) counts.longOnly++;
+    for (let i = 0; i < longCount; i++) if (shortRow[i]! < 0) counts.longOnly++;
   }
   const billable = new Uint8Array(codes.length).fill(1);
   let entries: CodeEntry[] | undefined;
@@ -117,7 +147,7 @@ export function loadIcd9Cm(
     release,
     get entries(): CodeEntry[] {
       entries ??= codes.map((code, i) =>
-        i < longCount && s?.rows.has(code)
+        i < longCount && shortRow[i]! >= 0
           ? { code, title: titles[i]!, short: shorts[i] || titles[i]!, billable: true }
           : i >= longCount
             ? { code, title: titles[i]!, short: titles[i]!, billable: true }

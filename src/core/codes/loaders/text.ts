@@ -11,11 +11,13 @@ export type SourceCharset = 'ascii' | 'latin1' | 'windows-1252' | 'utf-8';
  * Returns the text of `input`: strings are returned as they are (a leading BOM removed); bytes are
  * decoded with `charset` (`windows-1252` maps 0x80–0x9F to `’`, `€`…; `latin1` maps them to C1 controls;
  * `ascii` is decoded as UTF-8, so a stray non-ASCII byte becomes U+FFFD rather than an error).
+ * A `windows-1252` string may be Latin-1-decoded bytes (see `singleByteCharset`): its C1 controls,
+ * which decoded Windows-1252 text never holds, are read as the Windows-1252 characters.
  */
 export function decodeInput(input: LoaderInput, charset: SourceCharset): string {
   let text: string;
   if (typeof input === 'string') {
-    text = input;
+    text = charset === 'windows-1252' ? windows1252FromLatin1(input) : input;
   } else if (charset === 'latin1') {
     text = decodeLatin1(input);
   } else if (charset === 'windows-1252') {
@@ -58,16 +60,27 @@ export function decodeWindows1252(bytes: Uint8Array): string {
  * caller with a native Latin-1 decoder (Node's Buffer) skip the JavaScript byte loop.
  */
 export function windows1252FromLatin1(text: string): string {
-  return /[\u0080-\u009f]/.test(text)
-    ? text.replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]!)
-    : text;
+  // One pass that copies nothing when no such byte occurs (a test, then a replace, costs two passes
+  // and a full copy; the HCPCS file has a single one in 2.7 MB).
+  const high = /[\u0080-\u009f]/g;
+  let out = '';
+  let last = 0;
+  for (let m = high.exec(text); m !== null; m = high.exec(text)) {
+    out += text.slice(last, m.index) + CP1252_HIGH[text.charCodeAt(m.index) - 0x80]!;
+    last = m.index + 1;
+  }
+  return last === 0 ? text : out + text.slice(last);
 }
 
 /**
- * Calls `fn(line, lineNumber)` for every line of `text` (`\n` or `\r\n`; `lineNumber` 1-based), in
- * linear time. A final empty line after the last newline is not reported. Returns the number of lines.
+ * Calls `fn(line, lineNumber, start)` for every line of `text` (`\n` or `\r\n`; `lineNumber` 1-based,
+ * `start` the line's offset in `text`), in linear time. A final empty line after the last newline is
+ * not reported. Returns the number of lines.
  */
-export function forEachLine(text: string, fn: (line: string, lineNumber: number) => void): number {
+export function forEachLine(
+  text: string,
+  fn: (line: string, lineNumber: number, start: number) => void,
+): number {
   let start = 0;
   let n = 0;
   const len = text.length;
@@ -76,7 +89,7 @@ export function forEachLine(text: string, fn: (line: string, lineNumber: number)
     if (end < 0) end = len;
     const stop = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
     n++;
-    fn(text.slice(start, stop), n);
+    fn(text.slice(start, stop), n, start);
     start = end + 1;
   }
   return n;

@@ -121,5 +121,11 @@ describe('loaders: HCPCS ANWEB', () => {
       ],
     );
     assert.strictEqual(res.counts.skipped, 1);
+    // as the extension passes it (Latin-1-decoded text), and as already decoded text: the same
+    for (const text of [lines.join('\r\n'), lines.join('\r\n').replace(/\x92/g, '\u2019')]) {
+      const again = loadHcpcsAnweb(text);
+      assert.deepStrictEqual(again.entries, res.entries);
+      assert.deepStrictEqual(again.rejected, res.rejected);
+    }
   });
 });

@@ -61,4 +61,45 @@ describe('loaders: ICD-9-CM CMS v32 description files', () => {
     );
     assert.strictEqual(loadIcd9Cm('V01 Vaccination\n', 'procedures').rejected.length, 1);
   });
+
+  it('pairs short titles by code, in file order or not, and keeps short-only codes', () => {
+    const long = '0010  Cholera due to vibrio cholerae\n0011  Cholera d/t vib el tor\n0019  Cholera NOS\n';
+    const entry = (r: ReturnType<typeof loadIcd9Cm>, code: string) => r.entries.find((e) => e.code === code);
+    // the same codes in the same order (the CMS files), the last one missing
+    const inOrder = loadIcd9Cm(
+      long,
+      'diagnoses',
+      '0010  Cholera d/t vib cholerae\n0011  Cholera d/t vib el tor\n',
+    );
+    assert.strictEqual(entry(inOrder, '0010')!.short, 'Cholera d/t vib cholerae');
+    assert.strictEqual(entry(inOrder, '0011')!.short, 'Cholera d/t vib el tor');
+    assert.strictEqual(entry(inOrder, '0019')!.short, undefined);
+    assert.strictEqual(inOrder.counts.longOnly, 1);
+    assert.strictEqual(inOrder.counts.shortOnly, 0);
+    // out of order, a duplicate, and a code only the short file has
+    const mixed = loadIcd9Cm(
+      long,
+      'diagnoses',
+      '0010  Cholera d/t vib cholerae\n0019  Cholera nos\n0010  Again\n0020  Typhoid fever\n0011  El tor\n',
+    );
+    assert.strictEqual(entry(mixed, '0010')!.short, 'Cholera d/t vib cholerae');
+    assert.strictEqual(entry(mixed, '0019')!.short, 'Cholera nos');
+    assert.strictEqual(entry(mixed, '0011')!.short, 'El tor');
+    assert.deepStrictEqual(entry(mixed, '0020'), {
+      code: '0020',
+      title: 'Typhoid fever',
+      short: 'Typhoid fever',
+      billable: true,
+    });
+    assert.strictEqual(mixed.counts.shortOnly, 1);
+    assert.strictEqual(mixed.counts.longOnly, 0);
+    assert.deepStrictEqual(
+      mixed.rejected.map((x) => [x.line, x.reason]),
+      [[3, 'short file: duplicate code 0010']],
+    );
+    assert.deepStrictEqual(
+      mixed.entries.map((e) => e.code),
+      ['0010', '0011', '0019', '0020'],
+    );
+  });
 });

@@ -6,6 +6,7 @@ import {
   forEachLine,
   isoDate,
   resolveRelease,
+  windows1252FromLatin1,
 } from '../../../../src/core/codes/loaders/text';
 
 describe('loaders: text helpers', () => {
@@ -17,6 +18,13 @@ describe('loaders: text helpers', () => {
     assert.strictEqual(decodeInput('\ufeffA', 'ascii'), 'A');
     const big = new Uint8Array(100_000).fill(0x41);
     assert.strictEqual(decodeLatin1(big).length, 100_000);
+  });
+
+  it('re-reads Latin-1 text as Windows-1252 at the start, the end and between', () => {
+    assert.strictEqual(windows1252FromLatin1('\u0093x\u0094 \u0096 y\u0099'), '\u201cx\u201d \u2013 y\u2122');
+    assert.strictEqual(windows1252FromLatin1('\u0080'), '\u20ac');
+    const plain = 'no such byte: \u00e9\u00a0';
+    assert.strictEqual(windows1252FromLatin1(plain), plain);
   });
 
   it('walks CRLF and LF lines with 1-based numbers, without a phantom last line', () => {
