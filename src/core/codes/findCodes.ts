@@ -107,8 +107,6 @@ interface Scan {
   readonly freeCache: TokenCache<FreeReading>;
   readonly contextCache: Map<readonly CodeSystem[], TokenCache<readonly CodeCandidate[] | null>>;
   readonly modifierCache: Map<readonly CodeSystem[], TokenCache<readonly CodeCandidate[] | null>>;
-  /** The system list of each keyword's systems, by their names joined. */
-  readonly keywordSystems: Map<string, readonly CodeSystem[]>;
 }
 
 /** What a free-text token (without a keyword) can be read as: see {@link claimFreeToken}. */
@@ -195,7 +193,6 @@ function newScan(text: string, isKnown: Scan['isKnown'], visit?: CodeVisitor): S
     freeCache: new TokenCache(),
     contextCache: new Map(),
     modifierCache: new Map(),
-    keywordSystems: new Map(),
   };
 }
 
@@ -591,11 +588,8 @@ function claimFreeToken(
   }
   if (!(classes & C_DIGIT)) return false; // every code shape we claim in prose has a digit
   if (keyword) {
-    // one system list per keyword (the keyword table hands out fresh arrays), so readings are cached
-    const id = keyword.join(',');
-    let systems = scan.keywordSystems.get(id);
-    if (systems === undefined) scan.keywordSystems.set(id, (systems = keyword));
-    const { raw, value: candidates } = contextReadings(scan, start, end, systems, false);
+    // the keyword table hands out one system list per keyword, so readings are cached by it
+    const { raw, value: candidates } = contextReadings(scan, start, end, keyword, false);
     if (candidates !== null) {
       emit(scan, start, end, raw, candidates, 'high', 'keyword');
       return true;
@@ -664,10 +658,26 @@ function mayStartKeyword(first: number, second: number): boolean {
   );
 }
 
-/** Whether a keyword of {@link systemsForKeyword} may end with this character (C D M S T X 0 9). */
+/** Whether a keyword of {@link systemsForKeyword} may end with this character (C D I M S T X 0 9). */
 function mayEndKeyword(c: number): boolean {
   const u = c >= 97 ? c - 32 : c;
-  return u === 67 || u === 68 || u === 77 || u === 83 || u === 84 || u === 88 || u === 48 || u === 57;
+  return (
+    u === 67 || u === 68 || u === 73 || u === 77 || u === 83 || u === 84 || u === 88 || u === 48 || u === 57
+  );
+}
+
+/**
+ * Whether `text[start, end)` may be a keyword of {@link systemsForKeyword} (3 to 10 characters,
+ * `CVX` … `ICD-10-PCS`, with a first, second and last character that some keyword has): asked before
+ * the word is sliced and looked up, which most words before a number are not worth.
+ */
+export function couldBeKeywordAt(text: string, start: number, end: number): boolean {
+  return (
+    end - start >= 3 &&
+    end - start <= 10 &&
+    mayStartKeyword(text.charCodeAt(start), text.charCodeAt(start + 1)) &&
+    mayEndKeyword(text.charCodeAt(end - 1))
+  );
 }
 
 /** Characters allowed between a keyword and its code: space, tab, `:`, `#`, `*`, `(`, `=`. */
@@ -781,13 +791,7 @@ function scanFreeText(scan: Scan): void {
     if (keywordOnly && prevStart < 0) continue;
     let keyword: readonly CodeSystem[] | undefined;
     const wordEnd = Math.min(prevEnd, prevStart + 16);
-    // keywords are 3 to 10 characters long (`CVX` … `ICD-10-PCS`)
-    if (
-      prevStart >= 0 &&
-      wordEnd - prevStart >= 3 &&
-      wordEnd - prevStart <= 10 &&
-      mayStartKeyword(text.charCodeAt(prevStart), text.charCodeAt(prevStart + 1))
-    )
+    if (prevStart >= 0 && couldBeKeywordAt(text, prevStart, wordEnd))
       keyword = systemsForKeyword(text.slice(prevStart, wordEnd));
     if (keywordOnly && keyword === undefined) continue;
     if (

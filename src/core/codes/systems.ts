@@ -259,44 +259,43 @@ export function systemsForCsvHeader(
 }
 
 /**
+ * Free-text keywords (upper case) and the systems they name, for {@link systemsForKeyword}. The
+ * scanner pre-filters words by their first two and last characters before asking: a keyword added
+ * here must keep the `couldBeKeyword` test of `findCodes` passing.
+ */
+export const KEYWORD_SYSTEMS: ReadonlyMap<string, readonly CodeSystem[]> = new Map<
+  string,
+  readonly CodeSystem[]
+>([
+  ['CVX', ['cvx']],
+  ['CPT', ['cpt']],
+  ['HCPCS', ['hcpcs', 'cpt']],
+  ['LOINC', ['loinc']],
+  ['SNOMED', ['snomed']],
+  ['SCTID', ['snomed']],
+  ['SNOMEDCT', ['snomed']],
+  ['SNOMED-CT', ['snomed']],
+  ['NDC', ['ndc']],
+  ['RXNORM', ['rxnorm']],
+  ['RXCUI', ['rxnorm']],
+  ['ICD-10', ['icd10cm']],
+  ['ICD10', ['icd10cm']],
+  ['ICD-10-CM', ['icd10cm']],
+  ['ICD10CM', ['icd10cm']],
+  ['ICD-10-PCS', ['icd10pcs']],
+  ['ICD10PCS', ['icd10pcs']],
+  ['PCS', ['icd10pcs']],
+  ['ICD-9', ['icd9cm-dx', 'icd9cm-proc']],
+  ['ICD9', ['icd9cm-dx', 'icd9cm-proc']],
+  ['ICD-9-CM', ['icd9cm-dx', 'icd9cm-proc']],
+  ['ICD9CM', ['icd9cm-dx', 'icd9cm-proc']],
+]);
+
+/**
  * The systems a free-text keyword right before a token names (`CVX 150`, `HCPCS J0696`,
- * `LOINC: 2345-7`, `ICD-10-CM E11.9`), or `undefined`. The keyword is compared upper-cased.
+ * `LOINC: 2345-7`, `ICD-10-CM E11.9`), or `undefined`. The keyword is compared upper-cased. The
+ * list is shared by every caller (do not change it).
  */
 export function systemsForKeyword(word: string): readonly CodeSystem[] | undefined {
-  switch (word.toUpperCase()) {
-    case 'CVX':
-      return ['cvx'];
-    case 'CPT':
-      return ['cpt'];
-    case 'HCPCS':
-      return ['hcpcs', 'cpt'];
-    case 'LOINC':
-      return ['loinc'];
-    case 'SNOMED':
-    case 'SCTID':
-    case 'SNOMEDCT':
-    case 'SNOMED-CT':
-      return ['snomed'];
-    case 'NDC':
-      return ['ndc'];
-    case 'RXNORM':
-    case 'RXCUI':
-      return ['rxnorm'];
-    case 'ICD-10':
-    case 'ICD10':
-    case 'ICD-10-CM':
-    case 'ICD10CM':
-      return ['icd10cm'];
-    case 'ICD-10-PCS':
-    case 'ICD10PCS':
-    case 'PCS':
-      return ['icd10pcs'];
-    case 'ICD-9':
-    case 'ICD9':
-    case 'ICD-9-CM':
-    case 'ICD9CM':
-      return ['icd9cm-dx', 'icd9cm-proc'];
-    default:
-      return undefined;
-  }
+  return KEYWORD_SYSTEMS.get(word.toUpperCase());
 }

@@ -1,12 +1,13 @@
 import * as assert from 'assert';
 import {
+  couldBeKeywordAt,
   detectFormat,
   findCodeAt,
   findCodes,
   type CodeMatch,
   type FindCodesContext,
 } from '../../../src/core/codes/findCodes';
-import type { CodeSystem } from '../../../src/core/codes/systems';
+import { KEYWORD_SYSTEMS, type CodeSystem } from '../../../src/core/codes/systems';
 
 /** `system:code` of the best reading of each match. */
 function keys(matches: readonly CodeMatch[]): string[] {
@@ -101,6 +102,19 @@ describe('core/codes/findCodes', () => {
         'cpt:99213',
       ]);
       assert.ok(m.every((x) => x.evidence === 'keyword'));
+      // every spelling of the RxNorm keyword, before a bare number (which only a keyword claims)
+      for (const kw of ['RXCUI', 'RxCUI', 'rxnorm', 'RXNORM:'])
+        assert.deepStrictEqual(keys(findCodes(`${kw} 197361 tablet`)), ['rxnorm:197361'], kw);
+    });
+
+    it('pre-filters words by characters every keyword passes', () => {
+      for (const kw of KEYWORD_SYSTEMS.keys()) {
+        for (const spelling of [kw, kw.toLowerCase()])
+          assert.ok(couldBeKeywordAt(`(${spelling}`, 1, spelling.length + 1), spelling);
+      }
+      // and most words before a number are not even sliced
+      for (const word of ['Condition', 'Temp', 'Diagnosis', 'BP', 'Hemoglobin'])
+        assert.ok(!couldBeKeywordAt(word, 0, word.length), word);
     });
 
     it('strips sentence punctuation and splits code ranges', () => {
