@@ -548,6 +548,12 @@ interface TokenVerdict {
   readonly undotted: boolean;
   /** Specs by date key (`''` without a date). */
   readonly specs: Map<string, readonly ProblemSpec[]>;
+  /**
+   * The specs to report under the dates last asked about (the cursor shares one dates list per
+   * stretch of text, so a token repeated through a stretch is judged once there).
+   */
+  lastDates: readonly string[] | undefined;
+  lastSpecs: readonly ProblemSpec[];
 }
 
 const NO_DATES: readonly string[] = [];
@@ -608,13 +614,19 @@ class Judge {
     }
     if (verdict.needsSpecs) {
       const dates = this.cursor.at(start);
-      if (verdict.always || (dates.length > 0 && (verdict.dated || outside(dates, verdict)))) {
-        const dateKey = dates.length === 0 ? '' : dates.length === 1 ? dates[0]! : dates.join(' ');
-        let specs = verdict.specs.get(dateKey);
-        if (specs === undefined) {
-          specs = this.specs(verdict, dates);
-          verdict.specs.set(dateKey, specs);
+      let specs = verdict.lastSpecs;
+      if (verdict.lastDates !== dates) {
+        specs = NO_SPECS;
+        if (verdict.always || (dates.length > 0 && (verdict.dated || outside(dates, verdict)))) {
+          const dateKey = dates.length === 0 ? '' : dates.length === 1 ? dates[0]! : dates.join(' ');
+          const known = verdict.specs.get(dateKey);
+          if (known === undefined) verdict.specs.set(dateKey, (specs = this.specs(verdict, dates)));
+          else specs = known;
         }
+        verdict.lastDates = dates;
+        verdict.lastSpecs = specs;
+      }
+      if (specs.length > 0) {
         // In prose, `G35.B-` is the index's "more characters required" mark: a category named on purpose.
         const dashed =
           this.text?.charCodeAt(end) === 45 &&
@@ -727,6 +739,8 @@ class Judge {
           status.key.length >= 4 &&
           raw.indexOf('.') < 0,
         specs: new Map(),
+        lastDates: undefined,
+        lastSpecs: NO_SPECS,
       };
     }
     // Rule 1: only where the index can judge every reading, for tokens claimed by structure, a
@@ -750,6 +764,8 @@ class Judge {
       needsSpecs: unknown !== undefined,
       undotted: false,
       specs: new Map(),
+      lastDates: undefined,
+      lastSpecs: NO_SPECS,
     };
   }
 
