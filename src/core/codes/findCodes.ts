@@ -115,9 +115,13 @@ interface FreeReading {
   readonly known: readonly CodeCandidate[] | undefined;
   /** Readings whose shape is distinctive on its own, known ones first. */
   readonly shape: readonly CodeCandidate[] | undefined;
+  /** The visitor asked to hear no more of `known` / `shape` (see {@link CodeVisitor}). */
+  knownMuted: boolean;
+  shapeMuted: boolean;
 }
 
-const NO_READING: FreeReading = { known: undefined, shape: undefined };
+/** Never muted: it has no readings to report. */
+const NO_READING: FreeReading = { known: undefined, shape: undefined, knownMuted: false, shapeMuted: false };
 
 /** Caches stop growing here (an adversarial document of unique tokens only costs the lookups). */
 const CACHE_LIMIT = 100_000;
@@ -237,7 +241,10 @@ export function findCodes(text: string, context: FindCodesContext = {}): CodeMat
 
 /**
  * Receives the matches of {@link visitCodes}: the fields of a {@link CodeMatch}, without the object.
- * `candidates` arrays are shared between matches of equal tokens and must not be changed.
+ * `candidates` arrays are shared between matches of equal tokens and must not be changed. Returning
+ * `true` says the visitor needs no more matches with these `candidates` (and this confidence and
+ * evidence, which come with them): the scanner may then skip reporting them for the rest of the
+ * scan (it does for free-text readings, most of a document's codes).
  */
 export type CodeVisitor = (
   start: number,
@@ -247,7 +254,7 @@ export type CodeVisitor = (
   confidence: CodeMatch['confidence'],
   evidence: CodeEvidence,
   malformed: boolean,
-) => void;
+) => boolean | void;
 
 /**
  * The matches {@link findCodes} would return, handed to `visit` one by one instead of collected:
@@ -288,7 +295,7 @@ function runScan(scan: Scan, format: DocumentFormat): void {
   }
 }
 
-/** Records one match (or hands it to the visitor). */
+/** Records one match (or hands it to the visitor); `true` when the visitor wants no more of these candidates. */
 function emit(
   scan: Scan,
   start: number,
@@ -298,10 +305,12 @@ function emit(
   confidence: CodeMatch['confidence'],
   evidence: CodeEvidence,
   malformed = false,
-): void {
-  if (scan.visit !== undefined) scan.visit(start, end, text, candidates, confidence, evidence, malformed);
-  else if (malformed) scan.matches.push({ start, end, text, candidates, confidence, evidence, malformed });
+): boolean {
+  if (scan.visit !== undefined)
+    return scan.visit(start, end, text, candidates, confidence, evidence, malformed) === true;
+  if (malformed) scan.matches.push({ start, end, text, candidates, confidence, evidence, malformed });
   else scan.matches.push({ start, end, text, candidates, confidence, evidence });
+  return false;
 }
 
 /** The match of `matches` (sorted by start) covering `offset` (start ≤ offset ≤ end), if any. */
@@ -609,11 +618,13 @@ function claimFreeToken(
     !(prevStart >= 0 && isNotBeforeCodes(text, prevStart, prevEnd)) &&
     !(numeric && unitFollows(text, end))
   ) {
-    emit(scan, start, end, raw, reading.known, 'high', 'known');
+    if (!reading.knownMuted && emit(scan, start, end, raw, reading.known, 'high', 'known'))
+      reading.knownMuted = true;
     return true;
   }
   if (reading.shape === undefined) return false;
-  emit(scan, start, end, raw, reading.shape, 'medium', 'shape');
+  if (!reading.shapeMuted && emit(scan, start, end, raw, reading.shape, 'medium', 'shape'))
+    reading.shapeMuted = true;
   return true;
 }
 
@@ -631,7 +642,8 @@ function freeReading(scan: Scan, raw: string): FreeReading {
     }
   }
   const distinctive = all.filter((r) => isDistinctiveShape(r.system, raw));
-  return { known, shape: distinctive.length > 0 ? knownFirst(scan, distinctive) : undefined };
+  const shape = distinctive.length > 0 ? knownFirst(scan, distinctive) : undefined;
+  return { known, shape, knownMuted: false, shapeMuted: false };
 }
 
 /** Systems a free-text token may be claimed in by index membership alone. */

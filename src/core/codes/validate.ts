@@ -578,7 +578,10 @@ class Judge {
     this.x12 = format === 'x12';
   }
 
-  /** The {@link CodeVisitor} of a validation: judges each match as the scanner finds it. */
+  /**
+   * The {@link CodeVisitor} of a validation: judges each match as the scanner finds it, and asks to
+   * hear no more of a reading that can give no problem on any date (most codes of a document).
+   */
   readonly visit = (
     start: number,
     end: number,
@@ -587,11 +590,12 @@ class Judge {
     confidence: CodeMatch['confidence'],
     evidence: CodeEvidence,
     malformed: boolean,
-  ): void => {
+  ): boolean => {
     if ((++this.count & 1023) === 0 && this.signal?.aborted) throw new Aborted('aborted');
-    this.judge(start, end, raw, candidates, confidence, evidence, malformed);
+    return this.judge(start, end, raw, candidates, confidence, evidence, malformed);
   };
 
+  /** Reports the problems of one match; `true` when its reading can give none on any date. */
   judge(
     start: number,
     end: number,
@@ -600,11 +604,11 @@ class Judge {
     confidence: CodeMatch['confidence'],
     evidence: CodeEvidence,
     malformed: boolean,
-  ): void {
+  ): boolean {
     const { out } = this;
     if (malformed) {
       if (this.rules.malformed && candidates.length > 0) out.push(this.malformed(start, end, candidates));
-      return;
+      return false;
     }
     // Every match of a candidate list has the same token text (the scanner caches readings by text).
     let verdict = this.verdicts.get(candidates);
@@ -679,6 +683,7 @@ class Judge {
         fixes: s.fixes,
       });
     }
+    return !verdict.needsSpecs && !verdict.undotted;
   }
 
   private malformed(start: number, end: number, candidates: readonly CodeCandidate[]): CodeProblem {
@@ -1247,17 +1252,24 @@ function monthAt(text: string, pos: number, limit: number): { value: number; end
 const DATE_LABEL =
   /\b(?:dates?\s+of\s+service|date\s+of\s+admission|admission\s+date|admit\s*\/\s*discharge(?:\s+dates?)?|admit(?:ted)?(?:\s+date)?|service\s+date|dos)\b/iy;
 /**
- * Where a {@link DATE_LABEL} may start: the first letters of its words, matched case by case. A
- * case-insensitive alternation with `\b` tried at every position of a 10 MB document costs more than
- * finding these few stems and trying the label only there (sticky).
+ * Where a {@link DATE_LABEL} may start: the first letters of its words, matched case by case (for
+ * `admit`/`admission`, `dmi`, one letter in: a stem that starts with the frequent `a` is tried
+ * far more often). A case-insensitive alternation with `\b` tried at every position of a 10 MB
+ * document costs more than finding these few stems and trying the label only there (sticky).
  */
-const DATE_LABEL_STEM = /[DdAaSs](?:[Aa][Tt][Ee]|[Dd][Mm][Ii]|[Ee][Rr][Vv]|[Oo][Ss])/g;
+const DATE_LABEL_STEM = /[Dd](?:[Aa][Tt][Ee]|[Mm][Ii]|[Oo][Ss])|[Ss][Ee][Rr][Vv]/g;
 
 function phraseDates(text: string): DateOfService[] {
   const found: { at: number; date: string }[] = [];
   DATE_LABEL_STEM.lastIndex = 0;
   for (let s = DATE_LABEL_STEM.exec(text); s !== null; s = DATE_LABEL_STEM.exec(text)) {
-    DATE_LABEL.lastIndex = s.index;
+    let at = s.index;
+    // `dmi` is found one letter into `admit`/`admission`
+    if ((text.charCodeAt(at + 1) | 32) === 109) {
+      at--;
+      if (at < 0 || (text.charCodeAt(at) | 32) !== 97) continue;
+    }
+    DATE_LABEL.lastIndex = at;
     const m = DATE_LABEL.exec(text);
     if (m === null) continue;
     const labelEnd = m.index + m[0].length;

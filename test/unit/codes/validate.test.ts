@@ -820,16 +820,30 @@ describe('core/codes/validate', function () {
         const text = sample(name);
         const isKnown = (s: Parameters<CodeIndex['has']>[0], c: string): boolean => index.has(s, c);
         const seen: unknown[] = [];
-        visitCodes(text, { isKnown }, (start, end, t, candidates, confidence, evidence, malformed) =>
+        visitCodes(text, { isKnown }, (start, end, t, candidates, confidence, evidence, malformed) => {
           seen.push(
             malformed
               ? { start, end, text: t, candidates, confidence, evidence, malformed }
               : { start, end, text: t, candidates, confidence, evidence },
-          ),
-        );
+          );
+        });
         seen.sort((a, b) => (a as { start: number }).start - (b as { start: number }).start);
         assert.deepStrictEqual(seen, findCodes(text, { isKnown }), name);
       }
+    });
+
+    it('stops reporting a free-text reading the visitor wants no more of, and only that one', () => {
+      const isKnown = (s: Parameters<CodeIndex['has']>[0], c: string): boolean => index.has(s, c);
+      const seen: string[] = [];
+      visitCodes(
+        'E11.9, I10; E11.9 and I10, then E11.9',
+        { isKnown, format: 'text' },
+        (start, _end, token) => {
+          seen.push(`${token}@${start}`);
+          return token === 'E11.9';
+        },
+      );
+      assert.deepStrictEqual(seen, ['E11.9@0', 'I10@7', 'I10@22']);
     });
   });
 
