@@ -5,12 +5,15 @@
  * mappings. Pure: it is filled from loader results and from a persisted cache (`indexCache.ts`).
  *
  * Memory: a release is stored as parallel columns (codes, titles, short titles, a flag byte) plus one
- * `Map` from code to row, not as one object per code; {@link CodeInfo} objects are made on lookup.
+ * code → row hash table ({@link CodeRows}), not as one object per code; {@link CodeInfo} objects
+ * are made on lookup.
  */
 
 import { canonicalise } from './recognise';
 import { CODE_SYSTEM_LABELS } from './systems';
 import type { CodeSystem } from './systems';
+import { CodeRows } from './loaders/codeRows';
+import type { RowLookup } from './loaders/codeRows';
 import { columnArray } from './loaders/types';
 import type {
   CodeChange,
@@ -113,7 +116,7 @@ const F_MODIFIER = 4;
 
 /** One release as columns. Exported for the cache and the search source; not for features. */
 export class ReleaseTable {
-  private rowMap: ReadonlyMap<string, number> | undefined;
+  private rowMap: RowLookup | undefined;
   constructor(
     readonly descriptor: ReleaseDescriptor,
     readonly codes: string[],
@@ -125,8 +128,8 @@ export class ReleaseTable {
     readonly status: ReadonlyMap<number, string>,
     readonly validFrom: ReadonlyMap<number, string>,
     readonly validTo: ReadonlyMap<number, string>,
-    /** A prebuilt code → row map that agrees with `codes` (from the loader), to skip hashing again. */
-    rows?: ReadonlyMap<string, number>,
+    /** A prebuilt code → row lookup that agrees with `codes` (from the loader), to skip hashing again. */
+    rows?: RowLookup,
   ) {
     if (rows && rows.size === codes.length) this.rowMap = rows;
   }
@@ -135,13 +138,8 @@ export class ReleaseTable {
    * Code → row. Built on first use when the table came without one (from the cache): a window that
    * never looks up an ICD-9-CM procedure does not hash its codes.
    */
-  get rows(): ReadonlyMap<string, number> {
-    if (this.rowMap === undefined) {
-      const built = new Map<string, number>();
-      const { codes } = this;
-      for (let i = 0; i < codes.length; i++) built.set(codes[i]!, i);
-      this.rowMap = built;
-    }
+  get rows(): RowLookup {
+    this.rowMap ??= CodeRows.of(this.codes);
     return this.rowMap;
   }
 

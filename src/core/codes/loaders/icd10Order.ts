@@ -8,6 +8,7 @@
  *
  * Codes file layout: `1-7` code padded to 8 with spaces, long title from column 9 (billable codes only).
  */
+import { CodeRows } from './codeRows';
 import { decodeInput, forEachLine, isBlank, newCounts, Rejections, resolveRelease } from './text';
 import type { CodeEntry, LoadColumns, LoaderInput, LoaderOptions, LoadResult, TextColumn } from './types';
 
@@ -136,10 +137,10 @@ function loadOrder(
   const rejected = new Rejections(counts, options);
   // columns, not one object per code: the index takes them as they are (entries are made on demand)
   const codes: string[] = [];
-  const rows = new Map<string, number>();
   const len = text.length;
   // a row is at least 78 characters and a newline: enough room for every row of the file
   const capacity = Math.floor(len / 79) + 1;
+  const rows = new CodeRows(codes, capacity);
   const starts = new Int32Array(capacity);
   const stops = new Int32Array(capacity);
   const billable = new Uint8Array(capacity);
@@ -185,23 +186,20 @@ function loadOrder(
       start = next;
       continue;
     }
-    // one hash of the code: set, and see from the size whether it was already there
+    // one hash of the code: add it, or learn that an earlier row has it (that row keeps it)
     const row = codes.length;
-    const before = rows.size;
-    rows.set(code, row);
-    if (rows.size === before || row >= capacity) {
-      if (rows.size === before)
-        rows.set(code, codes.indexOf(code)); // the first row keeps the code
-      else rows.delete(code);
-      rejected.add(
-        lines,
-        row >= capacity ? 'too many rows' : `duplicate code ${code}`,
-        text.slice(start, stop),
-      );
+    if (row >= capacity) {
+      rejected.add(lines, 'too many rows', text.slice(start, stop));
       start = next;
       continue;
     }
     codes.push(code);
+    if (rows.add(row) >= 0) {
+      codes.pop();
+      rejected.add(lines, `duplicate code ${code}`, text.slice(start, stop));
+      start = next;
+      continue;
+    }
     starts[row] = start;
     stops[row] = stop;
     if (fields) parsed.set(row, fields);

@@ -2,6 +2,7 @@
  * The common shape every code-file loader returns (issue 5, item 2). Loaders are pure: they take the
  * file's text or bytes and report what they read, including the lines they could not use and why.
  */
+import type { RowLookup } from './codeRows';
 
 /** Code systems the loaders know. */
 export type CodeSystemId =
@@ -170,7 +171,7 @@ export interface LoadResult {
    * Entry index by code, when the loader built one anyway (to find duplicates): the index reuses it
    * instead of hashing every code again. Must agree with `entries`.
    */
-  readonly rows?: ReadonlyMap<string, number>;
+  readonly rows?: RowLookup;
   /** The entries as columns, when the loader built them so (the index adopts them without copying). */
   readonly columns?: LoadColumns;
   readonly mappings?: CodeMapping[];
