@@ -105,6 +105,8 @@ interface Scan {
    * Candidate arrays are shared by the matches of equal tokens (they are read-only).
    */
   readonly freeCache: TokenCache<FreeReading>;
+  /** The free-text reading {@link claimFreeToken} last looked up without claiming its token. */
+  unclaimed: TokenEntry<FreeReading> | undefined;
   readonly contextCache: Map<readonly CodeSystem[], TokenCache<readonly CodeCandidate[] | null>>;
   readonly modifierCache: Map<readonly CodeSystem[], TokenCache<readonly CodeCandidate[] | null>>;
 }
@@ -131,6 +133,11 @@ interface TokenEntry<V> {
   readonly raw: string;
   readonly hash: number;
   readonly value: V;
+  /**
+   * A hyphenated free-text token none of whose parts is a code, whatever surrounds it (`ICD-9-CM`,
+   * `CLM-25-100231`, `PHQ-2`): its parts are not tried again.
+   */
+  partsBarren?: boolean;
 }
 
 /**
@@ -195,6 +202,7 @@ function newScan(text: string, isKnown: Scan['isKnown'], visit?: CodeVisitor): S
     coveredStart: [],
     coveredEnd: [],
     freeCache: new TokenCache(),
+    unclaimed: undefined,
     contextCache: new Map(),
     modifierCache: new Map(),
   };
@@ -581,6 +589,7 @@ function claimFreeToken(
   tokenClasses = -1,
   tokenHashValue = 0,
 ): boolean {
+  scan.unclaimed = undefined;
   if (end - start > MAX_LENGTH) return false;
   if (end - start < 3 && !keyword) return false; // shortest free-text code: `I10`
   const { text } = scan;
@@ -622,7 +631,10 @@ function claimFreeToken(
       reading.knownMuted = true;
     return true;
   }
-  if (reading.shape === undefined) return false;
+  if (reading.shape === undefined) {
+    scan.unclaimed = entry;
+    return false;
+  }
   if (!reading.shapeMuted && emit(scan, start, end, raw, reading.shape, 'medium', 'shape'))
     reading.shapeMuted = true;
   return true;
@@ -812,6 +824,12 @@ function scanFreeText(scan: Scan): void {
       tokenClasses & (C_UPPER | C_DOT) // parts of digits and lower case only (`2025-10-06`) are nothing
     ) {
       // A hyphenated run that is not itself a code (`I10-I15`, `G35.B-/`): try its parts.
+      const whole = scan.unclaimed;
+      if (whole?.partsBarren === true) continue;
+      // whether what the parts give depends on the token alone: a part read as a number (no upper
+      // case) may depend on a unit after it
+      let contextFree = true;
+      let claimed = false;
       let p = s;
       while (p < e) {
         let q = p;
@@ -828,10 +846,13 @@ function scanFreeText(scan: Scan): void {
           partClasses & C_DIGIT &&
           partClasses & (C_UPPER | C_DOT) &&
           !(partClasses & C_LOWER)
-        )
-          claimFreeToken(scan, partStart, partEnd, undefined, -1, -1);
+        ) {
+          if (!(partClasses & C_UPPER)) contextFree = false;
+          if (claimFreeToken(scan, partStart, partEnd, undefined, -1, -1)) claimed = true;
+        }
         p = q + 1;
       }
+      if (whole !== undefined && !claimed && contextFree) whole.partsBarren = true;
     }
   }
 }

@@ -117,6 +117,15 @@ describe('core/codes/findCodes', () => {
         assert.ok(!couldBeKeywordAt(word, 0, word.length), word);
     });
 
+    it('reads the parts of every repeated hyphenated token the same way', () => {
+      const isKnown = knownSet(['icd10cm:I10', 'icd10cm:I15']);
+      const text = 'ICD-9-CM CLM-25-100231 I10-I15; again ICD-9-CM CLM-25-100231 I10-I15.';
+      assert.deepStrictEqual(
+        findCodes(text, { isKnown }).map((m) => `${m.text}@${m.start}`),
+        ['I10@23', 'I15@27', 'I10@61', 'I15@65'],
+      );
+    });
+
     it('strips sentence punctuation and splits code ranges', () => {
       const text = 'recode to E78.011. Use G35.A/G35.B-/G35.C- or range I10-I15.';
       const m = findCodes(text, { isKnown: knownSet(['icd10cm:I10', 'icd10cm:I15']) });
