@@ -1262,17 +1262,20 @@ const DATE_LABEL_STEM = /[Dd](?:[Aa][Tt][Ee]|[Mm][Ii]|[Oo][Ss])|[Ss][Ee][Rr][Vv]
 function phraseDates(text: string): DateOfService[] {
   const found: { at: number; date: string }[] = [];
   DATE_LABEL_STEM.lastIndex = 0;
-  for (let s = DATE_LABEL_STEM.exec(text); s !== null; s = DATE_LABEL_STEM.exec(text)) {
-    let at = s.index;
+  // test(), not exec(): no match object per stem (thousands in a large document); where a stem
+  // starts follows from its last letter: `date`, `serv` are four letters, `dos`, `dmi` three
+  while (DATE_LABEL_STEM.test(text)) {
+    const stemEnd = DATE_LABEL_STEM.lastIndex;
+    const last = text.charCodeAt(stemEnd - 1) | 32;
+    let at = last === 101 || last === 118 ? stemEnd - 4 : stemEnd - 3;
     // `dmi` is found one letter into `admit`/`admission`
-    if ((text.charCodeAt(at + 1) | 32) === 109) {
+    if (last === 105) {
       at--;
       if (at < 0 || (text.charCodeAt(at) | 32) !== 97) continue;
     }
     DATE_LABEL.lastIndex = at;
-    const m = DATE_LABEL.exec(text);
-    if (m === null) continue;
-    const labelEnd = m.index + m[0].length;
+    if (!DATE_LABEL.test(text)) continue;
+    const labelEnd = DATE_LABEL.lastIndex;
     DATE_LABEL_STEM.lastIndex = labelEnd;
     let p = labelEnd;
     // `: `, `:** `, ` | `, ` - `, ` (s): `, `=`, `#`
@@ -1280,7 +1283,7 @@ function phraseDates(text: string): DateOfService[] {
     if (text.startsWith('(s)', p)) p += 3;
     while (p < limit && SEPARATORS.has(text.charCodeAt(p))) p++;
     const date = readDate(text, p, Math.min(text.length, p + 32));
-    if (date) found.push({ at: m.index, date: date.date });
+    if (date) found.push({ at, date: date.date });
   }
   const out: DateOfService[] = [];
   for (let k = 0; k < found.length; k++) {
