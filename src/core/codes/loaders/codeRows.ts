@@ -12,14 +12,20 @@ export interface RowLookup {
   readonly size: number;
 }
 
-/** The hash {@link CodeRows} uses, of `s[start, end)`. */
+/**
+ * The hash {@link CodeRows} uses, of `s[start, end)`: a mixed hash of all but the last character,
+ * plus the last one. Codes that differ only in their last character (`S72.001A`, `S72.001B`…,
+ * which files list one after another) land in neighbouring slots, so filling the table from a file
+ * touches one memory line for a run of them instead of one each.
+ */
 function hashOf(s: string, start: number, end: number): number {
+  if (end <= start) return 0;
   let h = 0;
-  for (let p = start; p < end; p++) h = (Math.imul(h, 31) + s.charCodeAt(p)) | 0;
-  // spread the low bits (codes share prefixes and differ in their last characters)
+  for (let p = start; p < end - 1; p++) h = (Math.imul(h, 31) + s.charCodeAt(p)) | 0;
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);
-  return (h ^ (h >>> 12)) | 0;
+  h ^= h >>> 12;
+  return (h + s.charCodeAt(end - 1)) | 0;
 }
 
 export class CodeRows implements RowLookup {
