@@ -32,7 +32,7 @@ import {
   systemsForCsvHeader,
   systemsForFhirUri,
   systemsForHl7Name,
-  systemsForKeyword,
+  systemsForKeywordAt,
   systemsForX12Qualifier,
 } from './systems';
 import type { CodeSystem, ContextSystems } from './systems';
@@ -670,7 +670,7 @@ const FREE_TEXT_KNOWN: ReadonlySet<CodeSystem> = new Set<CodeSystem>([
 ]);
 
 /**
- * Whether a word starting with these two characters may be a keyword of {@link systemsForKeyword}:
+ * Whether a word starting with these two characters may be a keyword of {@link systemsForKeywordAt}:
  * first C, H, I, L, N, P, R or S; second C, D, N, O, P, V or X (`CVX`, `HCPCS`, `ICD-10`, `LOINC`…).
  */
 function mayStartKeyword(first: number, second: number): boolean {
@@ -682,7 +682,7 @@ function mayStartKeyword(first: number, second: number): boolean {
   );
 }
 
-/** Whether a keyword of {@link systemsForKeyword} may end with this character (C D I M S T X 0 9). */
+/** Whether a keyword of {@link systemsForKeywordAt} may end with this character (C D I M S T X 0 9). */
 function mayEndKeyword(c: number): boolean {
   const u = c >= 97 ? c - 32 : c;
   return (
@@ -691,7 +691,7 @@ function mayEndKeyword(c: number): boolean {
 }
 
 /**
- * Whether `text[start, end)` may be a keyword of {@link systemsForKeyword} (3 to 10 characters,
+ * Whether `text[start, end)` may be a keyword of {@link systemsForKeywordAt} (3 to 10 characters,
  * `CVX` … `ICD-10-PCS`, with a first, second and last character that some keyword has): asked before
  * the word is sliced and looked up, which most words before a number are not worth.
  */
@@ -816,7 +816,7 @@ function scanFreeText(scan: Scan): void {
     let keyword: readonly CodeSystem[] | undefined;
     const wordEnd = Math.min(prevEnd, prevStart + 16);
     if (prevStart >= 0 && couldBeKeywordAt(text, prevStart, wordEnd))
-      keyword = systemsForKeyword(text.slice(prevStart, wordEnd));
+      keyword = systemsForKeywordAt(text, prevStart, wordEnd);
     if (keywordOnly && keyword === undefined) continue;
     if (
       !claimFreeToken(scan, s, e, keyword, prevStart, wordEnd, tokenClasses, tokenHashValue) &&

@@ -299,3 +299,33 @@ export const KEYWORD_SYSTEMS: ReadonlyMap<string, readonly CodeSystem[]> = new M
 export function systemsForKeyword(word: string): readonly CodeSystem[] | undefined {
   return KEYWORD_SYSTEMS.get(word.toUpperCase());
 }
+
+/** {@link KEYWORD_SYSTEMS}' keywords by length. */
+const KEYWORDS_BY_LENGTH: readonly (readonly string[])[] = ((): string[][] => {
+  const by: string[][] = [];
+  for (const k of KEYWORD_SYSTEMS.keys()) (by[k.length] ??= []).push(k);
+  return by;
+})();
+
+/**
+ * {@link systemsForKeyword} of `text[start, end)`, compared in place (the scanner asks this of many
+ * words and makes no string for them).
+ */
+export function systemsForKeywordAt(
+  text: string,
+  start: number,
+  end: number,
+): readonly CodeSystem[] | undefined {
+  const candidates = KEYWORDS_BY_LENGTH[end - start];
+  if (candidates === undefined) return undefined;
+  for (const k of candidates) {
+    let i = 0;
+    for (; i < k.length; i++) {
+      const c = text.charCodeAt(start + i);
+      // keywords are upper-case letters, digits and `-`
+      if ((c >= 97 && c <= 122 ? c - 32 : c) !== k.charCodeAt(i)) break;
+    }
+    if (i === k.length) return KEYWORD_SYSTEMS.get(k);
+  }
+  return undefined;
+}

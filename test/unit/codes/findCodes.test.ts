@@ -7,7 +7,12 @@ import {
   type CodeMatch,
   type FindCodesContext,
 } from '../../../src/core/codes/findCodes';
-import { KEYWORD_SYSTEMS, type CodeSystem } from '../../../src/core/codes/systems';
+import {
+  KEYWORD_SYSTEMS,
+  systemsForKeyword,
+  systemsForKeywordAt,
+  type CodeSystem,
+} from '../../../src/core/codes/systems';
 
 /** `system:code` of the best reading of each match. */
 function keys(matches: readonly CodeMatch[]): string[] {
@@ -109,9 +114,17 @@ describe('core/codes/findCodes', () => {
 
     it('pre-filters words by characters every keyword passes', () => {
       for (const kw of KEYWORD_SYSTEMS.keys()) {
-        for (const spelling of [kw, kw.toLowerCase()])
+        for (const spelling of [kw, kw.toLowerCase(), kw[0] + kw.slice(1).toLowerCase()]) {
           assert.ok(couldBeKeywordAt(`(${spelling}`, 1, spelling.length + 1), spelling);
+          // and is looked up in place as the string would be
+          assert.strictEqual(
+            systemsForKeywordAt(`(${spelling} `, 1, spelling.length + 1),
+            systemsForKeyword(spelling),
+          );
+        }
       }
+      for (const word of ['CVXX', 'ICD_10', 'Inpatient', 'LOINK', 'ICD-10-C'])
+        assert.strictEqual(systemsForKeywordAt(word, 0, word.length), undefined, word);
       // and most words before a number are not even sliced
       for (const word of ['Condition', 'Temp', 'Diagnosis', 'BP', 'Hemoglobin'])
         assert.ok(!couldBeKeywordAt(word, 0, word.length), word);
