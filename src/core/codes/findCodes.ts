@@ -693,7 +693,7 @@ function mayEndKeyword(c: number): boolean {
 /**
  * Whether `text[start, end)` may be a keyword of {@link systemsForKeywordAt} (3 to 10 characters,
  * `CVX` … `ICD-10-PCS`, with a first, second and last character that some keyword has): asked before
- * the word is sliced and looked up, which most words before a number are not worth.
+ * the word is looked up, which most words before a number are not worth.
  */
 export function couldBeKeywordAt(text: string, start: number, end: number): boolean {
   return (

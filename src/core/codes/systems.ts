@@ -261,7 +261,7 @@ export function systemsForCsvHeader(
 /**
  * Free-text keywords (upper case) and the systems they name, for {@link systemsForKeyword}. The
  * scanner pre-filters words by their first two and last characters before asking: a keyword added
- * here must keep the `couldBeKeyword` test of `findCodes` passing.
+ * here must keep the `couldBeKeywordAt` test of `findCodes` passing.
  */
 export const KEYWORD_SYSTEMS: ReadonlyMap<string, readonly CodeSystem[]> = new Map<
   string,

@@ -18,14 +18,15 @@ export interface RowLookup {
  * which files list one after another) land in neighbouring slots, so filling the table from a file
  * touches one memory line for a run of them instead of one each.
  */
-function hashOf(s: string, start: number, end: number): number {
-  if (end <= start) return 0;
+function hashOf(code: string): number {
+  const end = code.length;
+  if (end === 0) return 0;
   let h = 0;
-  for (let p = start; p < end - 1; p++) h = (Math.imul(h, 31) + s.charCodeAt(p)) | 0;
+  for (let p = 0; p < end - 1; p++) h = (Math.imul(h, 31) + code.charCodeAt(p)) | 0;
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);
   h ^= h >>> 12;
-  return (h + s.charCodeAt(end - 1)) | 0;
+  return (h + code.charCodeAt(end - 1)) | 0;
 }
 
 export class CodeRows implements RowLookup {
@@ -61,27 +62,26 @@ export class CodeRows implements RowLookup {
    * else the row that has the code.
    */
   add(row: number): number {
-    const code = this.codes[row]!;
-    const { table, mask, codes } = this;
-    for (let k = hashOf(code, 0, code.length) & mask; ; k = (k + 1) & mask) {
-      const r = table[k]!;
-      if (r === 0) {
-        if (this.count * 2 >= table.length) throw new Error('CodeRows is full');
-        table[k] = row + 1;
-        this.count++;
-        return -1;
-      }
-      if (codes[r - 1] === code) return r - 1;
-    }
+    const k = this.slotOf(this.codes[row]!);
+    const r = this.table[k]!;
+    if (r !== 0) return r - 1;
+    if (this.count * 2 >= this.table.length) throw new Error('CodeRows is full');
+    this.table[k] = row + 1;
+    this.count++;
+    return -1;
   }
 
   get(code: string): number | undefined {
+    const r = this.table[this.slotOf(code)]!;
+    return r === 0 ? undefined : r - 1;
+  }
+
+  /** The slot that holds `code`, or the empty slot where it would go. */
+  private slotOf(code: string): number {
     const { table, mask, codes } = this;
-    for (let k = hashOf(code, 0, code.length) & mask; ; k = (k + 1) & mask) {
-      const r = table[k]!;
-      if (r === 0) return undefined;
-      if (codes[r - 1] === code) return r - 1;
-    }
+    let k = hashOf(code) & mask;
+    for (let r = table[k]!; r !== 0 && codes[r - 1] !== code; r = table[k]!) k = (k + 1) & mask;
+    return k;
   }
 
   has(code: string): boolean {
